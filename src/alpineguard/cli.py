@@ -1,0 +1,167 @@
+"""`alpineguard [OPTIONS] [PATH ...]`: the command-line door to the checker core."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from typing import Optional
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_LEVELS = ("error", "warning", "info", "style", "never")
+
+
+class UsageError(Exception):
+    """Bad options or configuration: one line on standard error, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .report import FORMATS
+    parser = _Parser(prog="alpineguard", description="Find Alpine and musl pitfalls in Dockerfiles.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="Dockerfiles or folders to search (default: .); - reads standard input")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--select", metavar="IDS", help="comma-separated rule IDs or prefixes (AG1)")
+    parser.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs or prefixes to skip")
+    parser.add_argument("--fail-level", choices=FAIL_LEVELS, default="warning",
+                        help="lowest severity that makes the exit status 1 (default: warning)")
+    parser.add_argument("--context", metavar="DIR", help="build context (default: the Dockerfile's folder)")
+    parser.add_argument("--build-arg", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
+    parser.add_argument("--platform", metavar="LIST", help="target platforms (default linux/amd64,linux/arm64)")
+    online = parser.add_mutually_exclusive_group()
+    online.add_argument("--online", action="store_true", default=False)
+    online.add_argument("--offline", dest="online", action="store_false")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="date for end-of-support checks (default: today)")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule catalog")
+    parser.add_argument("--explain", metavar="ID", help="explain one rule")
+    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs)")
+    parser.add_argument("--version", action="version", version=f"alpineguard {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    return parser
+
+
+def _ids(text: Optional[str]) -> tuple[str, ...]:
+    if not text:
+        return ()
+    from .rules import REGISTRY
+    ids = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    for rule_id in ids:
+        if not any(known.startswith(rule_id) for known in REGISTRY):
+            raise UsageError(f"no rule matches {rule_id!r} (see --list-rules)")
+    return ids
+
+
+def settings_from(args: argparse.Namespace):
+    from .config import Settings
+    from .model import Severity
+    settings = Settings()
+    settings.select, settings.ignore = _ids(args.select), _ids(args.ignore)
+    settings.fail_level = None if args.fail_level == "never" else Severity.parse(args.fail_level)
+    for item in args.build_arg:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--build-arg takes KEY=VALUE, got {item!r}")
+        settings.build_args[key] = value
+    settings.target = args.target
+    if args.platform:
+        settings.platforms = tuple(p.strip() for p in args.platform.split(",") if p.strip())
+    if args.as_of:
+        try:
+            settings.as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UsageError(f"--as-of takes a date as YYYY-MM-DD, got {args.as_of!r}") from None
+    settings.context = args.context
+    settings.online = args.online
+    return settings
+
+
+def _explain(rule_id: str) -> str:
+    from .rules import REGISTRY
+    rule = REGISTRY.get(rule_id.upper())
+    if rule is None:
+        raise UsageError(f"no rule {rule_id!r} (see --list-rules)")
+    parts = [f"{rule.id} {rule.name} ({rule.severity.label})", "", rule.summary, "", rule.rationale]
+    if rule.bad:
+        parts += ["", "Bad:", *("    " + line for line in rule.bad.splitlines())]
+    if rule.good:
+        parts += ["", "Good:", *("    " + line for line in rule.good.splitlines())]
+    if rule.fix:
+        parts += ["", f"Fix: {rule.fix}"]
+    return "\n".join(parts) + "\n"
+
+
+def _list_rules() -> str:
+    from .rules import all_rules
+    return "".join(f"{r.id}  {r.severity.label:<7}  {r.name:<26}  {r.summary}\n" for r in all_rules())
+
+
+def run(argv: Optional[list[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_rules:
+        sys.stdout.write(_list_rules())
+        return EXIT_CLEAN
+    if args.explain:
+        sys.stdout.write(_explain(args.explain))
+        return EXIT_CLEAN
+    settings = settings_from(args)
+
+    from .discovery import discover
+    from .engine import check_file, fails
+    from .report import Report, render
+    from .report.text_format import summary
+
+    paths = args.paths or ["."]
+    findings, errors, files = [], [], 0
+    for path in discover(paths):
+        files += 1
+        if path == "-":
+            result = check_file("-", settings, display_path="-", data=sys.stdin.buffer.read())
+        else:
+            result = check_file(path, settings)
+        findings.extend(result.findings)
+        errors.extend(result.errors)
+    findings.sort(key=lambda f: f.sort_key)
+
+    out_stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    color = (args.format == "text" and not args.output and sys.stdout.isatty()
+             and "NO_COLOR" not in os.environ)
+    report = Report(__version__, findings, errors, files, color)
+    try:
+        render(args.format, report, out_stream)
+    finally:
+        if args.output:
+            out_stream.close()
+    for error in errors:
+        sys.stderr.write(f"alpineguard: {error}\n")
+    if not args.quiet:
+        sys.stderr.write(summary(report) + "\n")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if fails(findings, settings.fail_level) else EXIT_CLEAN
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    try:
+        return run(argv)
+    except UsageError as error:
+        sys.stderr.write(f"alpineguard: error: {error}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except OSError as error:
+        sys.stderr.write(f"alpineguard: error: {error.filename or ''}: {error.strerror or error}\n")
+        return EXIT_ERROR
+    except Exception as error:  # never a traceback for the user
+        sys.stderr.write(f"alpineguard: internal error: {type(error).__name__}: {error}\n")
+        return EXIT_ERROR

@@ -1,0 +1,124 @@
+"""The checker core: read a file, parse it once, run the enabled rules, collect findings."""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from .config import Settings
+from .images import ImageClassifier
+from .model import Finding, Pos, Severity
+from .parsing.dockerfile import parse_dockerfile
+from .rules import REGISTRY, all_rules
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # internal errors: a bug, not the user's input
+
+
+class Unreadable(Exception):
+    """The file cannot be checked; `line` points at the cause where one is known."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
+
+def decode(data: bytes, max_size: int) -> str:
+    if len(data) > max_size:
+        raise Unreadable(f"larger than the {max_size}-byte limit; not checked")
+    if data.startswith(_UTF16_BOMS):
+        raise Unreadable("UTF-16 text; Docker reads a Dockerfile as UTF-8")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise Unreadable(f"binary file (NUL byte at offset {nul}); not a Dockerfile", data.count(b"\n", 0, nul) + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise Unreadable(f"not UTF-8: byte 0x{data[error.start]:02x} at line {line} cannot be decoded", line)
+
+
+def read_file(path: str, max_size: int) -> str:
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise Unreadable(f"cannot read: {error.strerror or error}")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a directory" if stat.S_ISDIR(info.st_mode) \
+            else "not a regular file"
+        raise Unreadable(f"cannot check {kind}")
+    if info.st_size > max_size:
+        raise Unreadable(f"larger than the {max_size}-byte limit ({info.st_size} bytes); not checked")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as error:
+        raise Unreadable(f"cannot read: {error.strerror or error}")
+    return decode(data, max_size)
+
+
+@lru_cache(maxsize=8)
+def _classifier(alpine: tuple[str, ...], glibc: tuple[str, ...]) -> ImageClassifier:
+    return ImageClassifier(alpine, glibc)
+
+
+def _input_finding(rule_id: str, path: str, start: Pos, end: Pos, message: str, settings: Settings) -> Finding:
+    rule = REGISTRY[rule_id]
+    return Finding(rule.id, rule.name, settings.severity.get(rule.id, rule.severity), path, start, end, message)
+
+
+def check_text(text: str, path: str, settings: Settings) -> FileResult:
+    result = FileResult(path)
+    df = parse_dockerfile(text, path, settings.build_args, settings.target,
+                          _classifier(settings.alpine_images, settings.glibc_images))
+    if settings.rule_enabled("AG001"):
+        for problem in df.problems:
+            result.findings.append(_input_finding("AG001", path, problem.start, problem.end, problem.message,
+                                                  settings))
+    for rule in all_rules():
+        if rule.check is None or not settings.rule_enabled(rule.id):
+            continue
+        try:
+            for hit in rule.check(df, settings):
+                severity = settings.severity.get(rule.id) or hit.severity or rule.severity
+                result.findings.append(Finding(rule.id, rule.name, severity, path, hit.start, hit.end,
+                                               hit.message, hit.fix))
+        except Exception as error:  # a rule bug must not hide the other rules' findings
+            result.errors.append(f"{path}: internal error in {rule.id}: {type(error).__name__}: {error}")
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def check_file(path: str, settings: Settings, display_path: Optional[str] = None,
+               data: Optional[bytes] = None) -> FileResult:
+    """Check one file (or `data` read elsewhere, e.g. standard input)."""
+    shown = display_path or path
+    try:
+        text = decode(data, settings.max_file_size) if data is not None else read_file(path, settings.max_file_size)
+    except Unreadable as problem:
+        result = FileResult(shown)
+        if settings.rule_enabled("AG002"):
+            start = (problem.line, 1)
+            result.findings.append(_input_finding("AG002", shown, start, start, str(problem), settings))
+        return result
+    try:
+        return check_text(text, shown, settings)
+    except RecursionError:
+        result = FileResult(shown)
+        result.findings.append(_input_finding("AG001", shown, (1, 1), (1, 1),
+                                              "nesting too deep to read", settings))
+        return result
+    except Exception as error:  # never a traceback: report and go on with the other files
+        return FileResult(shown, errors=[f"{shown}: internal error: {type(error).__name__}: {error}"])
+
+
+def fails(findings: list[Finding], fail_level: Optional[Severity]) -> bool:
+    return fail_level is not None and any(f.severity >= fail_level for f in findings)

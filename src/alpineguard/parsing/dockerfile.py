@@ -1,0 +1,385 @@
+"""One parse of a Dockerfile into the model: stages, instructions, shell commands.
+
+Instruction splitting is done here rather than by dockerfile-parse's `structure`,
+because that splitter ends an instruction at a blank continuation line and turns each
+BuildKit heredoc line into an instruction of its own; with heredocs, where an
+instruction ends decides where the next one starts, so the two cannot be patched
+together afterwards. dockerfile-parse still supplies the ENV key/value semantics
+(legacy `ENV name value` form, quoted pairs).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Optional
+
+from dockerfile_parse.util import extract_key_values
+
+from ..model import (Command, Dockerfile, Flag, Heredoc, ImageKind, ImageRef, Instruction,
+                     ParseProblem, Pos, SourceText, Stage, Word)
+from .shell import SHELLS, command_from_words, parse_shell, split_words
+
+KNOWN_INSTRUCTIONS = frozenset({
+    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+    "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+})
+_HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+_FLAG_INSTRUCTIONS = frozenset({"FROM", "RUN", "COPY", "ADD"})
+_EXEC_FORM_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
+_DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+_KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_HEREDOC_MARKER = re.compile(r"(?:(?<=\s)|^)<<(-?)(?:([\"'])([A-Za-z0-9_.-]+)\2|([A-Za-z0-9_.-]+))(?=\s|$)")
+
+# Classifies a parsed image reference; returns the kind and the pinned Alpine release.
+Classifier = Callable[[ImageRef], tuple[ImageKind, Optional[str]]]
+
+
+def _source(line_no: int, text: str, first_col: int) -> tuple[str, list[Pos]]:
+    return text, [(line_no, first_col + k) for k in range(len(text))]
+
+
+class _Splitter:
+    """Turns physical lines into instructions with joined, position-mapped arguments."""
+
+    def __init__(self, lines: list[str], escape: str, first_line: int):
+        self.lines = lines
+        self.escape = escape
+        self.index = first_line
+        self.problems: list[ParseProblem] = []
+
+    def _skippable(self, line: str) -> bool:
+        stripped = line.strip()
+        return not stripped or stripped.startswith("#")
+
+    def instructions(self):
+        lines, n = self.lines, len(self.lines)
+        while self.index < n:
+            line = lines[self.index]
+            if self._skippable(line):
+                self.index += 1
+                continue
+            yield self._instruction()
+
+    def _instruction(self) -> tuple[str, Pos, SourceText, int, list[Heredoc]]:
+        lines, n, escape = self.lines, len(self.lines), self.escape
+        line = lines[self.index]
+        match = re.match(r"\s*(\S+)", line)
+        keyword, start = match.group(1), (self.index + 1, match.start(1) + 1)
+        chars: list[str] = []
+        origins: list[Pos] = []
+        offset = match.end(1)
+        while True:
+            content = lines[self.index][offset:]
+            trimmed = content.rstrip(" \t")
+            if trimmed.endswith(escape):
+                text, positions = _source(self.index + 1, trimmed[:-1], offset + 1)
+                chars.append(text)
+                origins.extend(positions)
+                self.index += 1
+                while self.index < n and self._skippable(lines[self.index]):
+                    self.index += 1
+                offset = 0
+                if self.index >= n:
+                    break
+                continue
+            text, positions = _source(self.index + 1, content, offset + 1)
+            chars.append(text)
+            origins.extend(positions)
+            break
+        last_line = min(self.index, n - 1)
+        end = (last_line + 1, len(lines[last_line]) + 1)
+        args = SourceText("".join(chars), origins, end)
+        self.index += 1
+        heredocs: list[Heredoc] = []
+        if keyword.upper() in _HEREDOC_INSTRUCTIONS and "<<" in args.text:
+            heredocs = self._heredocs(args)
+        end_line = heredocs[-1].end_line if heredocs else last_line + 1
+        return keyword, start, args, end_line, heredocs
+
+    def _heredocs(self, args: SourceText) -> list[Heredoc]:
+        lines, n = self.lines, len(self.lines)
+        heredocs = []
+        for marker in _HEREDOC_MARKER.finditer(args.text):
+            strip_tabs = marker.group(1) == "-"
+            quoted = marker.group(2) is not None
+            delimiter = marker.group(3) or marker.group(4)
+            body_start = self.index
+            chars: list[str] = []
+            origins: list[Pos] = []
+            while self.index < n:
+                line = lines[self.index]
+                candidate = line.lstrip("\t") if strip_tabs else line
+                if candidate == delimiter:
+                    break
+                offset = len(line) - len(candidate) if strip_tabs else 0
+                chars.append(candidate + "\n")
+                origins.extend((self.index + 1, offset + 1 + k) for k in range(len(candidate) + 1))
+                self.index += 1
+            if self.index >= n:
+                start = args.pos(marker.start())
+                self.problems.append(ParseProblem(
+                    f"unterminated heredoc: no line `{delimiter}` closes the `<<{marker.group(1)}"
+                    f"{delimiter}` opened here", start, (start[0], start[1] + len(marker.group()))))
+                end_line = n
+            else:
+                end_line = self.index + 1
+            body_end = (end_line, 1)
+            heredocs.append(Heredoc(delimiter, strip_tabs, quoted, SourceText("".join(chars), origins, body_end),
+                                    args.pos(marker.start()), body_start + 1, end_line))
+            if self.index >= n:
+                break  # unterminated: later markers have no body left
+            self.index += 1
+        return heredocs
+
+
+def _split_flags(args: SourceText) -> tuple[list[Flag], SourceText]:
+    text, i, flags = args.text, 0, []
+    while True:
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        if not text.startswith("--", i):
+            break
+        end = i
+        while end < len(text) and text[end] not in " \t":
+            end += 1
+        name, _, value = text[i + 2:end].partition("=")
+        flags.append(Flag(name, value, args.pos(i), args.end_pos(end)))
+        i = end
+    return flags, args.slice(i, len(text))
+
+
+def _exec_form(args: SourceText) -> Optional[list[Word]]:
+    text = args.text.strip()
+    if not text.startswith("["):
+        return None
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return None
+    words, i, full = [], 0, args.text
+    for value in values:
+        i = full.index('"', i)
+        j = i + 1
+        while full[j] != '"':
+            j += 2 if full[j] == "\\" else 1
+        raw = full[i:j + 1]
+        origins = args.origins[i + 1:j] if "\\" not in raw else [args.pos(i + 1)] * len(value)
+        words.append(Word(value, raw, args.pos(i), args.end_pos(j + 1), list(origins), quoted=True))
+        i = j + 1
+    return words
+
+
+def parse_image_ref(text: str) -> ImageRef:
+    ref = ImageRef(text=text, resolved="$" not in text)
+    rest = text
+    if "@" in rest:
+        rest, ref.digest = rest.split("@", 1)
+    head, _, tail = rest.rpartition("/")
+    if ":" in tail:
+        tail, ref.tag = tail.split(":", 1)
+    path = f"{head}/{tail}" if head else tail
+    first, _, remainder = path.partition("/")
+    if remainder and ("." in first or ":" in first or first == "localhost"):
+        ref.registry, path = first, remainder
+    if path.startswith("library/") and ref.registry in ("", "docker.io", "index.docker.io", "registry-1.docker.io"):
+        path = path[len("library/"):]
+    ref.path = path.lower()
+    return ref
+
+
+def _unknown(ref: ImageRef) -> tuple[ImageKind, Optional[str]]:
+    return ImageKind.UNKNOWN, None
+
+
+class _StageBuilder:
+    def __init__(self, build_args: Mapping[str, str], classify: Classifier, problems: list[ParseProblem]):
+        self.build_args = build_args
+        self.classify = classify
+        self.problems = problems
+        self.global_args: dict[str, str] = {}
+        self.stages: list[Stage] = []
+        self.env: dict[str, str] = {}
+        self.shell: list[str] = ["/bin/sh", "-c"]
+
+    def add(self, ins: Instruction):
+        keyword = ins.keyword
+        if keyword == "FROM":
+            self._from(ins)
+            return
+        if not self.stages:
+            if keyword == "ARG":
+                self._arg(ins, into=self.global_args, global_scope=True)
+            else:
+                self.problems.append(ParseProblem(f"`{keyword}` before the first FROM", ins.start, ins.start))
+            return
+        stage = self.stages[-1]
+        ins.stage = stage
+        ins.env = dict(self.env)
+        ins.shell = list(self.shell)
+        stage.instructions.append(ins)
+        if keyword == "ARG":
+            self._arg(ins, into=self.env, global_scope=False)
+        elif keyword == "ENV":
+            try:
+                for key, value in extract_key_values(True, {}, self.env, ins.args.text.strip()):
+                    self.env[key] = value
+            except (ValueError, IndexError) as error:
+                self.problems.append(ParseProblem(f"ENV: {error}", ins.start, ins.end))
+        elif keyword == "SHELL":
+            if ins.exec_form:
+                self.shell = [w.value for w in ins.exec_form]
+            else:
+                self.problems.append(ParseProblem("SHELL takes a JSON array, e.g. SHELL [\"/bin/ash\", \"-c\"]",
+                                                  ins.start, ins.end))
+        elif keyword == "RUN":
+            ins.commands = _run_commands(ins, self.env, self.shell)
+        elif keyword in ("CMD", "ENTRYPOINT") and ins.exec_form is None:
+            ins.commands = parse_shell(ins.args, self.env)
+
+    def _arg(self, ins: Instruction, into: dict[str, str], global_scope: bool):
+        for word in split_words(ins.args, into if not global_scope else self.global_args):
+            name, has_default, default = word.value.partition("=")
+            if not name:
+                continue
+            if name in self.build_args:
+                into[name] = self.build_args[name]
+            elif has_default:
+                into[name] = default
+            elif not global_scope and name in self.global_args:
+                into[name] = self.global_args[name]
+
+    def _from(self, ins: Instruction):
+        self.close()
+        words = split_words(ins.args, self.global_args)
+        if not words:
+            self.problems.append(ParseProblem("FROM names no image", ins.start, ins.end))
+            return
+        image_word = words[0]
+        name = words[2].value.lower() if len(words) >= 3 and words[1].value.lower() == "as" else None
+        parent = next((s for s in self.stages if s.name and s.name == image_word.value.lower()), None)
+        platform = ins.flag("platform")
+        stage = Stage(index=len(self.stages), name=name, from_instruction=ins, image_word=image_word,
+                      image=parse_image_ref(image_word.value), parent=parent,
+                      platform=platform.value if platform else None)
+        if parent is not None:
+            stage.kind, stage.alpine_release = parent.kind, parent.alpine_release
+            self.env, self.shell = dict(parent.env), list(parent.shell)
+        else:
+            stage.kind, stage.alpine_release = (self.classify(stage.image) if stage.image.resolved
+                                                else _unknown(stage.image))
+            self.env, self.shell = {}, ["/bin/sh", "-c"]
+        ins.stage = stage
+        ins.env = dict(self.env)
+        self.stages.append(stage)
+
+    def close(self):
+        """Record the ENV and SHELL the current stage ends with, for stages built on it."""
+        if not self.stages:
+            return
+        stage = self.stages[-1]
+        stage.env, stage.shell = dict(self.env), list(self.shell)
+        if stage.kind is ImageKind.UNKNOWN and any(cmd.name == "apk" for _, cmd in stage.commands()):
+            stage.kind, stage.kind_inferred = ImageKind.ALPINE, True
+
+
+def _shebang_interpreter(body: SourceText) -> Optional[str]:
+    if not body.text.startswith("#!"):
+        return None
+    first = body.text.split("\n", 1)[0][2:].split()
+    if not first:
+        return None
+    program = first[0].rsplit("/", 1)[-1]
+    if program == "env" and len(first) > 1:
+        program = first[1]
+    return program
+
+
+def _run_commands(ins: Instruction, env: Mapping[str, str], shell: list[str]) -> list[Command]:
+    shell_name = shell[0].rsplit("/", 1)[-1] if shell else "sh"
+    if ins.exec_form is not None:
+        return command_from_words(ins.exec_form, env) if ins.exec_form else []
+    commands = parse_shell(ins.args, env, interpreter=shell_name)
+    if not ins.heredocs:
+        return commands
+    bodies = {doc.delimiter: doc for doc in ins.heredocs}
+    feeders = []
+    for command in commands:
+        for redirect in command.redirects:
+            if redirect.op in ("<<", "<<-") and redirect.target is not None and redirect.target.value in bodies:
+                redirect.body = bodies[redirect.target.value].body
+                if command.name in SHELLS and not any(w.value.startswith("-") and "c" in w.value
+                                                      for w in command.effective_argv()[1:]):
+                    feeders.append((command.name, redirect.body))
+    if not commands:
+        # `RUN <<EOF`: the heredoc is the script, run by its shebang or the SHELL.
+        feeders = [(_shebang_interpreter(doc.body) or shell_name, doc.body) for doc in ins.heredocs]
+    for interpreter, body in feeders:
+        if interpreter in SHELLS:
+            nested = parse_shell(body, env, interpreter=interpreter)
+            for command in nested:
+                command.heredoc_fed = True
+            commands.extend(nested)
+    return commands
+
+
+def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[Mapping[str, str]] = None,
+                     target: Optional[str] = None, classify: Classifier = _unknown) -> Dockerfile:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    crlf = "\r\n" in text
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+
+    directives: dict[str, str] = {}
+    first = 0
+    for line in lines:
+        match = _DIRECTIVE.match(line)
+        if not match or match.group(1).lower() not in _KNOWN_DIRECTIVES or match.group(1).lower() in directives:
+            break
+        directives[match.group(1).lower()] = match.group(2)
+        first += 1
+    escape = directives.get("escape", "\\")
+    problems: list[ParseProblem] = []
+    if escape not in ("\\", "`"):
+        problems.append(ParseProblem(f"invalid escape directive `{escape}` (use \\ or `)", (1, 1), (1, 1)))
+        escape = "\\"
+
+    splitter = _Splitter(lines, escape, first)
+    builder = _StageBuilder(build_args or {}, classify, problems)
+    instructions: list[Instruction] = []
+    for keyword, start, args, end_line, heredocs in splitter.instructions():
+        upper = keyword.upper()
+        end = (end_line, len(lines[end_line - 1]) + 1) if end_line <= len(lines) else args.end
+        if upper not in KNOWN_INSTRUCTIONS:
+            problems.append(ParseProblem(f"unknown instruction `{keyword}`", start,
+                                         (start[0], start[1] + len(keyword))))
+            continue
+        if not args.text.strip():
+            problems.append(ParseProblem(f"`{upper}` has no arguments", start, (start[0], start[1] + len(keyword))))
+            continue
+        flags, rest = _split_flags(args) if upper in _FLAG_INSTRUCTIONS else ([], args)
+        ins = Instruction(keyword=upper, start=start, end=end, args=rest, flags=flags, heredocs=heredocs,
+                          end_line=end_line)
+        if upper in _EXEC_FORM_INSTRUCTIONS:
+            ins.exec_form = _exec_form(rest)
+        instructions.append(ins)
+        builder.add(ins)
+    builder.close()
+    problems.extend(splitter.problems)
+    problems.sort(key=lambda p: p.start)
+
+    stages = builder.stages
+    if stages:
+        chosen = stages[-1]
+        if target:
+            chosen = next((s for s in stages if s.name == target.lower()), chosen)
+        chosen.is_final = True
+        for stage in chosen.lineage():
+            stage.feeds_final = True
+    return Dockerfile(path=path, text=text, lines=lines, instructions=instructions, stages=stages,
+                      directives=directives, escape=escape, crlf=crlf, problems=problems,
+                      global_args=dict(builder.global_args))

@@ -1,0 +1,462 @@
+"""Read RUN text as POSIX shell: simple commands with positioned words.
+
+This is not a full shell grammar. It splits on the list and pipeline operators,
+understands quoting, comments, here-documents inside the script, compound-command
+keywords (`if`, `for`, `case`, `{ }`, subshells) and expands `$VAR`/`${VAR}` from the
+variables the Dockerfile declares. `sh -c '...'` and `bash -c` are read recursively,
+keeping the positions of the inner words in the file. Command substitutions stay
+opaque parts of a word.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Optional
+
+from ..model import Command, Pos, Redirect, SourceText, Word
+
+SHELLS = frozenset({"sh", "ash", "bash", "dash", "zsh", "ksh", "mksh"})
+
+_PLAIN = re.compile(r"[^\s'\"\\$`;&|<>()#]+")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_OPERATORS = ("&&", "||", ";;", "|&", ";&", ";", "&", "|", "(", ")")
+_REDIRECTS = ("<<<", "<<-", "<<", "<>", ">>", ">|", ">&", "<&", ">", "<")
+_KEYWORDS_SEPARATING = frozenset({"then", "else", "elif", "fi", "do", "done", "{", "}", "!",
+                                  "if", "while", "until", "esac"})
+
+
+class _Token:
+    __slots__ = ("kind", "text", "word", "start", "redirect")
+
+    def __init__(self, kind: str, text: str, start: Pos, word: Optional[Word] = None,
+                 redirect: Optional[Redirect] = None):
+        self.kind = kind  # "word", "op", "newline", "redirect"
+        self.text = text
+        self.start = start
+        self.word = word
+        self.redirect = redirect
+
+
+class _WordBuilder:
+    """Accumulates a word's value with per-character origins."""
+    __slots__ = ("chars", "origins", "splittable", "quoted", "expanded")
+
+    def __init__(self):
+        self.chars: list[str] = []
+        self.origins: list[Pos] = []
+        self.splittable: list[bool] = []
+        self.quoted = False
+        self.expanded = False
+
+    def add(self, text: str, origins: list[Pos], splittable: bool = False):
+        self.chars.extend(text)
+        self.origins.extend(origins)
+        self.splittable.extend([splittable] * len(text))
+
+    def words(self, raw: str, start: Pos, end: Pos) -> list[Word]:
+        value = "".join(self.chars)
+        if not any(s and c in " \t\n" for s, c in zip(self.splittable, self.chars)):
+            return [Word(value, raw, start, end, list(self.origins), self.quoted, self.expanded)]
+        # Field splitting of an unquoted expansion: `apk add $BUILD_DEPS`.
+        words, current, current_origins = [], [], []
+        for char, origin, split in zip(self.chars, self.origins, self.splittable):
+            if split and char in " \t\n":
+                if current:
+                    words.append((current, current_origins))
+                current, current_origins = [], []
+            else:
+                current.append(char)
+                current_origins.append(origin)
+        if current:
+            words.append((current, current_origins))
+        return [Word("".join(chars), raw, origins[0], end, origins, self.quoted, True)
+                for chars, origins in words]
+
+
+class _Lexer:
+    def __init__(self, src: SourceText, env: Mapping[str, str]):
+        self.src = src
+        self.text = src.text
+        self.env = env
+        self.i = 0
+        self.pending_heredocs: list[tuple[Redirect, str, bool]] = []
+
+    def pos(self, index: int) -> Pos:
+        return self.src.pos(index)
+
+    def tokens(self):
+        text, n = self.text, len(self.text)
+        while self.i < n:
+            ch = text[self.i]
+            if ch in " \t\r":
+                self.i += 1
+            elif ch == "\\" and text.startswith("\\\n", self.i):
+                self.i += 2
+            elif ch == "\n":
+                start = self.pos(self.i)
+                self.i += 1
+                if self.pending_heredocs:
+                    self._read_heredoc_bodies()
+                yield _Token("newline", "\n", start)
+            elif ch == "#":
+                end = text.find("\n", self.i)
+                self.i = n if end < 0 else end
+            else:
+                token = self._operator_or_redirect()
+                if token is None:
+                    token = self._word()
+                if token is not None:
+                    yield token
+
+    def _operator_or_redirect(self) -> Optional[_Token]:
+        text, i = self.text, self.i
+        # An fd number glued to a redirection: 2>&1, 3<file.
+        j = i
+        while j < len(text) and text[j].isdigit():
+            j += 1
+        if j < len(text) and text[j] in "<>":
+            for op in _REDIRECTS:
+                if text.startswith(op, j):
+                    self.i = j + len(op)
+                    return self._redirect(text[i:j] + op, self.pos(i))
+        if j != i:
+            return None
+        for op in _OPERATORS:
+            if text.startswith(op, i):
+                self.i = i + len(op)
+                return _Token("op", op, self.pos(i))
+        return None
+
+    def _redirect(self, op: str, start: Pos) -> _Token:
+        text = self.text
+        while self.i < len(text) and text[self.i] in " \t":
+            self.i += 1
+        target = None
+        if op.endswith("&") and self.i < len(text) and (text[self.i].isdigit() or text[self.i] == "-"):
+            begin = self.i
+            while self.i < len(text) and (text[self.i].isdigit() or text[self.i] == "-"):
+                self.i += 1
+            target = Word(text[begin:self.i], text[begin:self.i], self.pos(begin),
+                          self.src.end_pos(self.i), self.src.origins[begin:self.i])
+        else:
+            token = self._word()
+            target = token.word if token is not None else None
+        redirect = Redirect(op.lstrip("0123456789"), target, start)
+        if redirect.op in ("<<", "<<-") and target is not None:
+            self.pending_heredocs.append((redirect, target.value, redirect.op == "<<-"))
+        return _Token("redirect", op, start, redirect=redirect)
+
+    def _read_heredoc_bodies(self):
+        text = self.text
+        for redirect, delimiter, strip_tabs in self.pending_heredocs:
+            body_start = self.i
+            while self.i < len(text):
+                line_end = text.find("\n", self.i)
+                line_end = len(text) if line_end < 0 else line_end
+                line = text[self.i:line_end]
+                if (line.lstrip("\t") if strip_tabs else line).rstrip("\r") == delimiter:
+                    redirect.body = self.src.slice(body_start, self.i)
+                    self.i = min(line_end + 1, len(text))
+                    break
+                self.i = line_end + 1
+            else:
+                redirect.body = self.src.slice(body_start, len(text))
+                self.i = len(text)
+        self.pending_heredocs = []
+
+    def _word(self) -> Optional[_Token]:
+        text, n = self.text, len(self.text)
+        begin = self.i
+        builder = _WordBuilder()
+        while self.i < n:
+            ch = text[self.i]
+            if ch in " \t\r\n;&|<>()":
+                break
+            if ch == "#" and self.i != begin:
+                # `#` inside a word is literal (a comment starts only a word).
+                builder.add("#", [self.pos(self.i)])
+                self.i += 1
+            elif ch == "'":
+                builder.quoted = True
+                close = text.find("'", self.i + 1)
+                close = n if close < 0 else close
+                builder.add(text[self.i + 1:close], self.src.origins[self.i + 1:close])
+                self.i = close + 1
+            elif ch == '"':
+                builder.quoted = True
+                self._double_quoted(builder)
+            elif ch == "\\":
+                if self.i + 1 < n:
+                    if text[self.i + 1] != "\n":
+                        builder.add(text[self.i + 1], [self.pos(self.i + 1)])
+                    self.i += 2
+                else:
+                    self.i += 1
+            elif ch == "$":
+                self._dollar(builder, quoted=False)
+            elif ch == "`":
+                self._backtick(builder)
+            else:
+                match = _PLAIN.match(text, self.i)
+                if match is None:  # a lone character the pattern excludes, such as `#`
+                    builder.add(ch, [self.pos(self.i)])
+                    self.i += 1
+                    continue
+                builder.add(match.group(), self.src.origins[self.i:match.end()])
+                self.i = match.end()
+        if self.i == begin:
+            self.i += 1  # never stall on an unexpected character
+            return None
+        raw = text[begin:self.i]
+        words = builder.words(raw, self.pos(begin), self.src.end_pos(self.i))
+        if not words:
+            return _Token("word", raw, self.pos(begin), word=Word("", raw, self.pos(begin),
+                                                                  self.src.end_pos(self.i), [], builder.quoted, True))
+        if len(words) == 1:
+            return _Token("word", raw, self.pos(begin), word=words[0])
+        token = _Token("words", raw, self.pos(begin))
+        token.word = words  # type: ignore[assignment]
+        return token
+
+    def _double_quoted(self, builder: _WordBuilder):
+        text, n = self.text, len(self.text)
+        self.i += 1
+        while self.i < n and text[self.i] != '"':
+            ch = text[self.i]
+            if ch == "\\" and self.i + 1 < n and text[self.i + 1] in '$`"\\\n':
+                if text[self.i + 1] != "\n":
+                    builder.add(text[self.i + 1], [self.pos(self.i + 1)])
+                self.i += 2
+            elif ch == "$":
+                self._dollar(builder, quoted=True)
+            elif ch == "`":
+                self._backtick(builder)
+            else:
+                builder.add(ch, [self.pos(self.i)])
+                self.i += 1
+        self.i += 1
+
+    def _balanced(self, open_char: str, close_char: str) -> int:
+        """Index just after the bracket closing the one at self.i (quotes respected)."""
+        text, n = self.text, len(self.text)
+        depth, j = 0, self.i
+        while j < n:
+            ch = text[j]
+            if ch == "\\":
+                j += 2
+                continue
+            if ch == "'" and open_char == "(":
+                close = text.find("'", j + 1)
+                j = n if close < 0 else close + 1
+                continue
+            if ch == open_char:
+                depth += 1
+            elif ch == close_char:
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        return n
+
+    def _keep_raw(self, builder: _WordBuilder, begin: int, end: int):
+        builder.add(self.text[begin:end], self.src.origins[begin:end])
+
+    def _dollar(self, builder: _WordBuilder, quoted: bool):
+        text, begin = self.text, self.i
+        nxt = text[self.i + 1] if self.i + 1 < len(text) else ""
+        if nxt == "(":
+            self.i += 1
+            self.i = self._balanced("(", ")")
+            self._keep_raw(builder, begin, self.i)
+        elif nxt == "{":
+            self.i += 1
+            self.i = self._balanced("{", "}")
+            inner = text[begin + 2:self.i - 1]
+            value = self._expand_braced(inner)
+            if value is None:
+                self._keep_raw(builder, begin, self.i)
+            else:
+                builder.expanded = True
+                builder.add(value, [self.pos(begin)] * len(value), splittable=not quoted)
+        else:
+            match = _NAME.match(text, self.i + 1)
+            if match and match.group() in self.env:
+                value = self.env[match.group()]
+                builder.expanded = True
+                builder.add(value, [self.pos(begin)] * len(value), splittable=not quoted)
+                self.i = match.end()
+            elif match:
+                self.i = match.end()
+                self._keep_raw(builder, begin, self.i)
+            else:
+                self.i += 2 if nxt and (nxt.isdigit() or nxt in "@*#?$!-") else 1
+                self._keep_raw(builder, begin, min(self.i, len(text)))
+
+    def _expand_braced(self, inner: str) -> Optional[str]:
+        match = _NAME.match(inner)
+        if not match:
+            return None
+        name, rest = match.group(), inner[match.end():]
+        known = name in self.env
+        value = self.env.get(name, "")
+        if rest == "":
+            return value if known else None
+        for op in (":-", "-", ":=", "="):
+            if rest.startswith(op):
+                default = rest[len(op):]
+                if known and (value or not op.startswith(":")):
+                    return value
+                return default if "$" not in default else None
+        for op in (":+", "+"):
+            if rest.startswith(op):
+                if not known:
+                    return None
+                return rest[len(op):] if (value or op == "+") else ""
+        return None
+
+    def _backtick(self, builder: _WordBuilder):
+        begin, text = self.i, self.text
+        j = self.i + 1
+        while j < len(text) and text[j] != "`":
+            j += 2 if text[j] == "\\" else 1
+        self.i = min(j + 1, len(text))
+        self._keep_raw(builder, begin, self.i)
+
+
+_SEPARATORS = {"&&", "||", ";", ";;", ";&", "|", "|&", "&", "(", ")", "\n"}
+
+
+def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
+                interpreter: str = "sh") -> list[Command]:
+    """Split shell source into simple commands, reading `sh -c` bodies recursively."""
+    commands: list[Command] = []
+    current = Command(argv=[], depth=depth, interpreter=interpreter)
+    connector: Optional[str] = None
+    skip_until: Optional[set[str]] = None  # after `for`/`case`/`select` headers
+    case_depth = 0
+
+    def finish(next_connector: Optional[str]):
+        nonlocal current, connector
+        if current.argv or current.assignments:
+            current.connector = connector
+            commands.append(current)
+            commands.extend(_nested_scripts(current, env))
+            connector = next_connector
+        elif next_connector is not None and connector is None and commands:
+            connector = next_connector
+        current = Command(argv=[], depth=depth, interpreter=interpreter)
+
+    tokens = list(_Lexer(src, env).tokens())
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if skip_until is not None:
+            if (token.kind == "word" and token.word.value in skip_until) or \
+                    (token.kind in ("op", "newline") and token.text in skip_until):
+                skip_until = None
+            continue
+        if token.kind in ("op", "newline"):
+            if token.text == ")" and case_depth and not current.argv:
+                continue
+            finish(token.text if token.text != "(" else ";")
+            continue
+        if token.kind == "redirect":
+            current.redirects.append(token.redirect)
+            continue
+        words = token.word if token.kind == "words" else [token.word]
+        if not current.argv and not current.assignments and token.kind == "word":
+            value = token.word.value
+            if not token.word.quoted:
+                if value in _KEYWORDS_SEPARATING:
+                    if value == "esac":
+                        case_depth = max(0, case_depth - 1)
+                    finish(";")
+                    continue
+                if value in ("for", "select"):
+                    skip_until = {"do", ";", "\n"}
+                    continue
+                if value == "case":
+                    case_depth += 1
+                    skip_until = {"in"}
+                    continue
+                if value == "function":
+                    index += 1  # the function name
+                    continue
+                if case_depth and _is_case_pattern(tokens, index):
+                    skip_until = {")"}
+                    continue
+                if index + 1 < len(tokens) and tokens[index].text == "(" and tokens[index + 1].text == ")":
+                    index += 2  # `name() {`: a function definition header
+                    continue
+            if _ASSIGNMENT.match(token.word.raw):
+                current.assignments.append(token.word)
+                continue
+        current.argv.extend(words)
+    finish(None)
+    return commands
+
+
+def _is_case_pattern(tokens: list[_Token], index: int) -> bool:
+    """Inside `case`, a word followed (after `|`-joined words) by `)` is a pattern."""
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == "op" and token.text == ")":
+            return True
+        if token.kind == "op" and token.text == "|":
+            index += 2
+            continue
+        return False
+    return False
+
+
+def _shell_script_argument(command: Command) -> Optional[tuple[str, Word]]:
+    """For `sh -c 'script'` (or `busybox sh -c`), the shell's name and the script word."""
+    argv = command.effective_argv()
+    if len(argv) >= 2 and argv[0].value.rsplit("/", 1)[-1] == "busybox":
+        argv = argv[1:]
+    if not argv:
+        return None
+    name = argv[0].value.rsplit("/", 1)[-1]
+    if name not in SHELLS:
+        return None
+    for position, word in enumerate(argv[1:], start=1):
+        value = word.value
+        if value.startswith("-") and not value.startswith("--") and "c" in value[1:]:
+            if position + 1 < len(argv):
+                return name, argv[position + 1]
+            return None
+        if not value.startswith(("-", "+")):
+            return None
+    return None
+
+
+def _nested_scripts(command: Command, env: Mapping[str, str]) -> list[Command]:
+    found = _shell_script_argument(command)
+    if found is None:
+        return []
+    shell, script = found
+    if len(script.origins) != len(script.value):
+        return []
+    inner = parse_shell(script.source(), env, depth=command.depth + 1, interpreter=shell)
+    if inner:
+        inner[0].connector = ";"
+    return inner
+
+
+def split_words(src: SourceText, env: Mapping[str, str]) -> list[Word]:
+    """The words of a non-shell argument list (FROM, ARG), expanded from `env`."""
+    words: list[Word] = []
+    for token in _Lexer(src, env).tokens():
+        if token.kind == "word":
+            words.append(token.word)
+        elif token.kind == "words":
+            words.extend(token.word)
+    return words
+
+
+def command_from_words(argv: list[Word], env: Mapping[str, str]) -> list[Command]:
+    """An exec-form RUN (`RUN ["sh", "-c", "..."]`) as a command, plus any nested script."""
+    command = Command(argv=list(argv), interpreter="exec")
+    return [command] + _nested_scripts(command, env)

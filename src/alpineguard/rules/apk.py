@@ -1,0 +1,342 @@
+"""AG1xx: apk usage and image size."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from ..config import Settings
+from ..model import Command, Dockerfile, Edit, Fix, Instruction, Stage, Word
+from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name
+from .registry import Hit, rule
+
+_APK_CACHE = "/var/cache/apk"
+_CACHE_REMOVAL_ARGS = frozenset({"/var/cache/apk", "/var/cache/apk/", "/var/cache/apk/*", "/var/cache/*",
+                                 "/var/cache", "/var/cache/", "/var/cache/apk/*.tar.gz"})
+_INDEX_FETCHING = ("add", "update", "upgrade")
+
+
+def apk_runs(df: Dockerfile, final_only: bool = False) -> Iterator[tuple[Stage, Instruction, list[ApkCall]]]:
+    """Each RUN of an apk-using stage with its apk calls (final lineage only if asked)."""
+    for stage in df.stages:
+        if not stage.uses_apk or (final_only and not stage.feeds_final):
+            continue
+        for ins in stage.instructions:
+            if ins.keyword == "RUN" and ins.commands:
+                calls = apk_calls(ins.commands)
+                if calls:
+                    yield stage, ins, calls
+
+
+def _cache_mounted(ins: Instruction) -> bool:
+    for value in ins.flag_values("mount"):
+        options = dict(part.partition("=")[::2] for part in value.split(","))
+        target = (options.get("target") or options.get("dst") or options.get("destination") or "").rstrip("/")
+        if options.get("type") in ("cache", "tmpfs") and target in (_APK_CACHE, "/var/cache"):
+            return True
+    return False
+
+
+def _removes_cache(command: Command) -> bool:
+    argv = command.effective_argv()
+    if not argv:
+        return False
+    if command.name == "rm":
+        return any(w.value in _CACHE_REMOVAL_ARGS for w in argv[1:])
+    return command.name == "apk" and [w.value for w in argv[1:3]] in (["cache", "clean"], ["cache", "purge"])
+
+
+def _later(ins: Instruction, command: Command) -> list[Command]:
+    commands = ins.commands
+    return commands[commands.index(command) + 1:]
+
+
+def _word_gap_start(df: Dockerfile, word: Word) -> tuple[int, int]:
+    """Start of the blanks in front of `word` on its line (to delete ` -U` whole)."""
+    line, col = word.start
+    text = df.lines[line - 1]
+    while col > 1 and text[col - 2] in " \t":
+        col -= 1
+    return line, col
+
+
+def _editable(word: Optional[Word]) -> bool:
+    """A word whose characters stand in the file exactly as its value (no quotes, no $VAR)."""
+    return word is not None and not word.expanded and word.raw == word.value
+
+
+def no_cache_fix(df: Dockerfile, call: ApkCall) -> Optional[Fix]:
+    if not _editable(call.subcommand_word):
+        return None
+    edits = [Edit(call.subcommand_word.end, call.subcommand_word.end, " --no-cache")]
+    for name in ("update-cache",):
+        word = call.options.get(name)
+        if word is not None and _editable(word) and word.value in ("-U", "--update-cache", "--update"):
+            edits.append(Edit(_word_gap_start(df, word), word.end, ""))
+    return Fix("add --no-cache" + (" and drop the index refresh" if len(edits) > 1 else ""), tuple(edits))
+
+
+def _next_command(ins: Instruction, command: Command) -> Optional[Command]:
+    later = _later(ins, command)
+    return later[0] if later else None
+
+
+@rule("AG101", "apk-cache-left", "warning",
+      "apk add / update / upgrade leaves the package index in the layer.",
+      rationale="""
+Without `--no-cache`, apk stores the package index it downloads under `/var/cache/apk`
+and that copy ships in the image layer (a few MB per repository). `--no-cache` fetches
+the index to a temporary place and removes it. A later `rm -rf /var/cache/apk/*` or
+`apk cache clean` in the same RUN, or a BuildKit cache/tmpfs mount on /var/cache/apk,
+also keeps it out of the layer. A lone `apk update` in its own RUN is reported as
+AG102 instead. hadolint's DL3019 is the same check.""",
+      bad="RUN apk update && apk add curl",
+      good="RUN apk add --no-cache curl",
+      fix="Add `--no-cache` to the apk command; drop `apk update &&` and `-U`/`--update` before it.")
+def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for _stage, ins, calls in apk_runs(df):
+        if _cache_mounted(ins):
+            continue
+        for call in calls:
+            if call.subcommand not in _INDEX_FETCHING or call.has("no-cache"):
+                continue
+            later = _later(ins, call.command)
+            if any(_removes_cache(c) for c in later):
+                continue
+            if call.subcommand == "update":
+                if not _installs_later(later):
+                    continue  # AG102 reports a lone update
+                yield Hit.at(call.apk_word, "apk update stores the package index in the layer; "
+                             "let the apk add that follows fetch it with --no-cache",
+                             _drop_update_fix(ins, call))
+                continue
+            what = " ".join(w.value for w in call.packages[:4]) + (" ..." if len(call.packages) > 4 else "")
+            target = f"apk {call.subcommand} {what}".strip()
+            yield Hit.at(call.apk_word, f"`{target}` leaves the package index in the layer; add --no-cache",
+                         no_cache_fix(df, call))
+
+
+def _installs_later(commands: list[Command]) -> bool:
+    return any(c.subcommand in ("add", "upgrade") for c in apk_calls(commands))
+
+
+def _drop_update_fix(ins: Instruction, call: ApkCall) -> Optional[Fix]:
+    nxt = _next_command(ins, call.command)
+    argv = call.command.argv
+    if (nxt is None or nxt.connector not in ("&&", ";") or call.command.depth != nxt.depth
+            or len(argv) != 2 or not all(_editable(w) for w in argv)):
+        return None
+    return Fix("drop `apk update &&`", (Edit(call.command.start, nxt.start, ""),))
+
+
+@rule("AG102", "apk-update-own-layer", "warning",
+      "apk update in a RUN that installs nothing after it.",
+      rationale="""
+`RUN apk update` on its own caches the package index in a layer of its own. The build
+cache keeps that layer while later `RUN apk add` layers change, so the index goes stale
+and the image carries a copy of it. `apk add --no-cache` fetches a fresh index in the
+RUN that needs it.""",
+      bad="RUN apk update\nRUN apk add --no-cache curl",
+      good="RUN apk add --no-cache curl",
+      fix="Remove the lone `apk update`; use `apk add --no-cache` where packages are installed.")
+def apk_update_own_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for _stage, ins, calls in apk_runs(df):
+        for call in calls:
+            if call.subcommand == "update" and not _installs_later(_later(ins, call.command)):
+                yield Hit.at(call.apk_word, f"apk update at line {call.apk_word.start[0]} installs nothing "
+                             "in its RUN: the index is cached in a layer of its own; "
+                             "fold it into apk add --no-cache")
+
+
+@rule("AG103", "apk-upgrade", "info",
+      "apk upgrade in a Dockerfile.",
+      rationale="""
+`apk upgrade` makes the image depend on the day it was built, not on the base image it
+names, and adds a layer of changed files. Rebuild on a newer base image (a newer
+`alpine:3.NN.x`) to pick up fixes instead.""",
+      bad="RUN apk upgrade --no-cache",
+      good="FROM alpine:3.24  # rebuild on the newest patch release instead")
+def apk_upgrade(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for _stage, _ins, calls in apk_runs(df):
+        for call in calls:
+            if call.subcommand == "upgrade":
+                yield Hit.at(call.apk_word, "apk upgrade makes the build depend on the day it runs; "
+                             "rebuild on a newer base image instead")
+
+
+def _deleted_later(ins: Instruction, command: Command) -> set[str]:
+    names = set()
+    for call in apk_calls(_later(ins, command)):
+        if call.subcommand == "del":
+            names.update(package_name(w) for w in call.packages)
+    return names
+
+
+@rule("AG104", "build-deps-left", "warning",
+      "Build-only packages installed in the final image and not removed in the same RUN.",
+      rationale="""
+Compilers, headers and build tools (`build-base`, `gcc`, `musl-dev`, `*-dev`,
+`linux-headers`, `make`, `cmake`, `cargo`, ...) are needed to build, not to run. Left in
+the final stage they add tens of MB and attack surface. Install them as a virtual
+package and delete it in the same RUN, or build in an earlier stage and copy the result.
+Builder stages that the final stage does not inherit from are not checked.""",
+      bad="RUN apk add --no-cache gcc musl-dev && pip install -r requirements.txt",
+      good="""RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\
+ && pip install -r requirements.txt \\
+ && apk del .build-deps""",
+      fix="Move the packages into `--virtual .build-deps` and `apk del .build-deps` at the end of the RUN.")
+def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for stage, ins, calls in apk_runs(df, final_only=True):
+        for call in calls:
+            if call.subcommand != "add" or call.virtual is not None:
+                continue
+            deleted = _deleted_later(ins, call.command)
+            for word in call.packages:
+                name = package_name(word)
+                if is_build_only(name) and name not in deleted:
+                    yield Hit.at(word, f"build-only package `{name}` stays in the final image "
+                                 f"(stage {_stage_label(stage)}); install it in a virtual package and "
+                                 "apk del it in the same RUN, or build in a separate stage")
+
+
+def _stage_label(stage: Stage) -> str:
+    return f"`{stage.name}`" if stage.name else f"#{stage.index + 1} `{stage.image.text}`"
+
+
+@rule("AG105", "apk-del-later-layer", "warning",
+      "apk del of packages an earlier RUN added.",
+      rationale="""
+Each RUN is a layer. Deleting in a later layer hides the files but the earlier layer
+still holds them, so the image does not get smaller. Delete in the RUN that installed.""",
+      bad="RUN apk add --no-cache gcc\nRUN make && apk del gcc",
+      good="RUN apk add --no-cache --virtual .build-deps gcc && make && apk del .build-deps")
+def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for stage in df.stages:
+        if not stage.uses_apk:
+            continue
+        added_at: dict[str, int] = {}
+        for current in reversed(stage.lineage()):
+            for ins in current.instructions:
+                if ins.keyword != "RUN":
+                    continue
+                same_run: set[str] = set()
+                for call in apk_calls(ins.commands):
+                    if call.subcommand == "add":
+                        same_run.update(package_name(w) for w in call.packages)
+                        if call.virtual is not None:
+                            same_run.add(call.virtual.value)
+                    elif call.subcommand == "del" and current is stage:
+                        for word in call.packages:
+                            name = package_name(word)
+                            if name in added_at and name not in same_run:
+                                yield Hit.at(word, f"apk del `{name}` removes a package added by the RUN at "
+                                             f"line {added_at[name]}; that layer still holds it, so the "
+                                             "image does not shrink")
+                for name in same_run:
+                    added_at.setdefault(name, ins.line)
+
+
+@rule("AG106", "apk-del-repeats-list", "style",
+      "apk del names again packages the same RUN added.",
+      rationale="""
+Repeating the package list in `apk del` drifts out of sync with `apk add` as the list
+changes. A virtual package names the set once: `apk add --virtual .build-deps ...` then
+`apk del .build-deps`.""",
+      bad="RUN apk add --no-cache gcc musl-dev && make && apk del gcc musl-dev",
+      good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps",
+      fix="Rewrite to `apk add --virtual .build-deps ...` and `apk del .build-deps`.")
+def apk_del_repeats_list(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for _stage, _ins, calls in apk_runs(df):
+        added: dict[str, int] = {}
+        for call in calls:
+            if call.subcommand == "add" and call.virtual is None:
+                for word in call.packages:
+                    added.setdefault(package_name(word), word.start[0])
+            elif call.subcommand == "del":
+                repeated = [package_name(w) for w in call.packages if package_name(w) in added]
+                if len(repeated) >= 2:
+                    yield Hit.at(call.apk_word, f"apk del repeats {', '.join(repeated)} from the apk add "
+                                 f"at line {added[repeated[0]]}; install them as a virtual package "
+                                 "(apk add --virtual .build-deps ...) and apk del .build-deps")
+
+
+@rule("AG107", "virtual-not-deleted", "warning",
+      "A virtual package of build tools is never deleted, or apk del names an undefined virtual package.",
+      rationale="""
+`apk add --virtual .build-deps gcc ...` only helps if `apk del .build-deps` follows in
+the same RUN; otherwise the build tools stay in the image. And `apk del .name` for a
+virtual package nobody defined deletes nothing (usually a typo). A virtual package of
+runtime libraries that is meant to stay (`.python-rundeps`, `.app-rundeps`) is fine.""",
+      bad="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make",
+      good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps")
+def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for stage in df.stages:
+        if not stage.uses_apk:
+            continue
+        defined: set[str] = set()
+        for current in reversed(stage.lineage()):
+            for ins in current.instructions:
+                if ins.keyword != "RUN":
+                    continue
+                for call in apk_calls(ins.commands):
+                    virtual = call.virtual
+                    if call.subcommand == "add" and virtual is not None:
+                        defined.add(virtual.value)
+                        build_only = [package_name(w) for w in call.packages if is_build_only(package_name(w))]
+                        if (current is stage and stage.feeds_final and build_only
+                                and virtual.value not in _deleted_later(ins, call.command)):
+                            yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
+                                         f"({', '.join(build_only[:4])}) but is never deleted in this RUN; "
+                                         f"add `apk del {virtual.value}` at its end")
+                    elif call.subcommand == "del" and current is stage:
+                        for word in call.packages:
+                            if (word.value.startswith(".") and word.value not in defined
+                                    and not word.expanded and "$" not in word.value):
+                                yield Hit.at(word, f"apk del `{word.value}`: no virtual package of that name "
+                                             "is defined in this stage")
+
+
+def _is_edge(value: str) -> bool:
+    parts = value.rstrip("/").split("/")
+    return "edge" in parts or parts[-1] == "testing"
+
+
+@rule("AG108", "apk-edge-repository", "warning",
+      "Packages pulled from edge or testing onto a stable release.",
+      rationale="""
+Packages from `edge` (or `testing`) are built against the next release's libraries.
+Mixed into a stable branch they break on the next `apk upgrade` or base image update.
+Use a release that ships the package, or build it yourself.""",
+      bad="RUN apk add --no-cache --repository=https://dl-cdn.alpinelinux.org/alpine/edge/testing foo",
+      good="RUN apk add --no-cache foo")
+def apk_edge_repository(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for stage, _ins, calls in apk_runs(df):
+        if stage.image.tag == "edge" and stage.image.name == "alpine":
+            continue
+        for call in calls:
+            for word in call.values.get("repository", []):
+                value = word.value[2:] if word.value.startswith("-X") else word.value
+                if _is_edge(value):
+                    yield Hit.at(word, f"repository `{value}` is edge/testing, mixed into a stable release")
+            if call.subcommand == "add":
+                for word in call.packages:
+                    tag = word.value.partition("@")[2].split("=", 1)[0].split(">", 1)[0].split("<", 1)[0]
+                    if tag and ("edge" in tag or "testing" in tag):
+                        yield Hit.at(word, f"`{package_name(word)}` comes from the `@{tag}` repository: "
+                                     "edge packages mixed into a stable release")
+
+
+@rule("AG109", "apk-allow-untrusted", "warning",
+      "--allow-untrusted installs packages without signature checks.",
+      rationale="""
+`--allow-untrusted` accepts packages whose signature apk cannot verify, so a tampered
+package or repository goes unnoticed. Add the repository's public key to
+/etc/apk/keys instead.""",
+      bad="RUN apk add --no-cache --allow-untrusted /tmp/foo.apk",
+      good="COPY keys/ /etc/apk/keys/\nRUN apk add --no-cache /tmp/foo.apk")
+def apk_allow_untrusted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for _stage, _ins, calls in apk_runs(df):
+        for call in calls:
+            word = call.options.get("allow-untrusted")
+            if word is not None:
+                names = ", ".join(w.value for w in call.packages[:3]) or "packages"
+                yield Hit.at(word, f"--allow-untrusted installs {names} without signature checks")
