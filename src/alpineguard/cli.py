@@ -114,22 +114,15 @@ def run(argv: Optional[list[str]] = None) -> int:
         return EXIT_CLEAN
     settings = settings_from(args)
 
-    from .discovery import discover
-    from .engine import check_file, fails
+    from .engine import fails
     from .report import Report, render
     from .report.text_format import summary
+    from .runner import check_paths
 
-    paths = args.paths or ["."]
-    findings, errors, files = [], [], 0
-    for path in discover(paths):
-        files += 1
-        if path == "-":
-            result = check_file("-", settings, display_path="-", data=sys.stdin.buffer.read())
-        else:
-            result = check_file(path, settings)
-        findings.extend(result.findings)
-        errors.extend(result.errors)
-    findings.sort(key=lambda f: f.sort_key)
+    results = check_paths(args.paths or ["."], settings)
+    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    errors = [e for r in results for e in r.errors]
+    files = len(results)
 
     out_stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     color = (args.format == "text" and not args.output and sys.stdout.isatty()
