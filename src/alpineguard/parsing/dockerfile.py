@@ -18,7 +18,7 @@ from dockerfile_parse.util import extract_key_values
 
 from ..model import (Command, Dockerfile, Flag, Heredoc, ImageKind, ImageRef, Instruction,
                      ParseProblem, Pos, SourceText, Stage, Word)
-from .shell import SHELLS, command_from_words, parse_shell, split_words
+from .shell import SHELLS, command_from_words, expand_variables, parse_shell, split_words
 
 KNOWN_INSTRUCTIONS = frozenset({
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
@@ -224,8 +224,10 @@ class _StageBuilder:
             self._arg(ins, into=self.env, global_scope=False)
         elif keyword == "ENV":
             try:
-                for key, value in extract_key_values(True, {}, self.env, ins.args.text.strip()):
-                    self.env[key] = value
+                # Raw values, expanded by us: a variable the base image sets (PATH) stays as
+                # written instead of turning empty.
+                for key, value in extract_key_values(False, {}, {}, ins.args.text.strip()):
+                    self.env[key] = expand_variables(value, self.env)
             except (ValueError, IndexError) as error:
                 self.problems.append(ParseProblem(f"ENV: {error}", ins.start, ins.end))
         elif keyword == "SHELL":

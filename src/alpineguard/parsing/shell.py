@@ -74,6 +74,43 @@ class _WordBuilder:
                 for chars, origins in words]
 
 
+def expand_parameter(inner: str, env: Mapping[str, str]) -> Optional[str]:
+    """Value of `${inner}` (`NAME`, `NAME:-default`, `NAME:+alt`), or None when unknown."""
+    match = _NAME.match(inner)
+    if not match:
+        return None
+    name, rest = match.group(), inner[match.end():]
+    known = name in env
+    value = env.get(name, "")
+    if rest == "":
+        return value if known else None
+    for op in (":-", "-", ":=", "="):
+        if rest.startswith(op):
+            default = rest[len(op):]
+            if known and (value or not op.startswith(":")):
+                return value
+            return default if "$" not in default else None
+    for op in (":+", "+"):
+        if rest.startswith(op):
+            if not known:
+                return None
+            return rest[len(op):] if (value or op == "+") else ""
+    return None
+
+
+_VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand_variables(text: str, env: Mapping[str, str]) -> str:
+    """Expand `$NAME` and `${...}` in an already unquoted value; unknown ones stay as written."""
+    def substitute(match: re.Match) -> str:
+        if match.group(2) is not None:
+            return env.get(match.group(2), match.group(0))
+        value = expand_parameter(match.group(1), env)
+        return match.group(0) if value is None else value
+    return _VARIABLE.sub(substitute, text) if "$" in text else text
+
+
 class _Lexer:
     def __init__(self, src: SourceText, env: Mapping[str, str]):
         self.src = src
@@ -273,7 +310,7 @@ class _Lexer:
             self.i += 1
             self.i = self._balanced("{", "}")
             inner = text[begin + 2:self.i - 1]
-            value = self._expand_braced(inner)
+            value = expand_parameter(inner, self.env)
             if value is None:
                 self._keep_raw(builder, begin, self.i)
             else:
@@ -292,28 +329,6 @@ class _Lexer:
             else:
                 self.i += 2 if nxt and (nxt.isdigit() or nxt in "@*#?$!-") else 1
                 self._keep_raw(builder, begin, min(self.i, len(text)))
-
-    def _expand_braced(self, inner: str) -> Optional[str]:
-        match = _NAME.match(inner)
-        if not match:
-            return None
-        name, rest = match.group(), inner[match.end():]
-        known = name in self.env
-        value = self.env.get(name, "")
-        if rest == "":
-            return value if known else None
-        for op in (":-", "-", ":=", "="):
-            if rest.startswith(op):
-                default = rest[len(op):]
-                if known and (value or not op.startswith(":")):
-                    return value
-                return default if "$" not in default else None
-        for op in (":+", "+"):
-            if rest.startswith(op):
-                if not known:
-                    return None
-                return rest[len(op):] if (value or op == "+") else ""
-        return None
 
     def _backtick(self, builder: _WordBuilder):
         begin, text = self.i, self.text

@@ -1,0 +1,201 @@
+"""The model: positions, heredocs, directives, variables, stages."""
+import textwrap
+
+from alpineguard.images import ImageClassifier
+from alpineguard.model import ImageKind
+from alpineguard.parsing.dockerfile import parse_dockerfile, parse_image_ref
+
+
+def parse(text, dedent=True, **kwargs):
+    source = textwrap.dedent(text).lstrip("\n") if dedent else text
+    return parse_dockerfile(source, classify=ImageClassifier(), **kwargs)
+
+
+def argvs(instruction):
+    return [[w.value for w in c.argv] for c in instruction.commands]
+
+
+def test_continuations_comments_and_blank_lines_keep_positions():
+    df = parse("""
+        FROM alpine:3.24
+        RUN apk add --no-cache \\
+            # a comment inside the continuation
+            curl \\
+
+            git
+        """)
+    run = df.instructions[1]
+    assert run.start == (2, 1) and run.end_line == 6
+    words = run.commands[0].argv
+    assert [(w.value, w.start) for w in words[3:]] == [("curl", (4, 5)), ("git", (6, 5))]
+
+
+def test_crlf_and_bom_are_transparent():
+    df = parse("\ufeffFROM alpine:3.24\r\nRUN apk add \\\r\n  curl\r\n", dedent=False)
+    assert df.crlf
+    run = df.instructions[1]
+    assert [(w.value, w.start) for w in run.commands[0].argv] == [("apk", (2, 5)), ("add", (2, 9)), ("curl", (3, 3))]
+    assert df.stages[0].image.text == "alpine:3.24"
+
+
+def test_escape_directive_backtick():
+    df = parse("""
+        # syntax=docker/dockerfile:1
+        # escape=`
+        FROM alpine:3.24
+        RUN apk add `
+            curl
+        """)
+    assert df.directives == {"syntax": "docker/dockerfile:1", "escape": "`"}
+    assert argvs(df.instructions[1]) == [["apk", "add", "curl"]]
+
+
+def test_directive_after_a_comment_is_a_comment():
+    df = parse("# hello\n# escape=`\nFROM alpine:3.24\n")
+    assert df.directives == {} and df.escape == "\\"
+
+
+def test_heredoc_script_is_read_as_commands_and_the_next_instruction_follows():
+    df = parse("""
+        FROM alpine:3.24
+        RUN <<EOF
+        set -eux
+        apk add --no-cache \\
+            curl
+        EOF
+        # a comment right after the terminator
+        RUN echo done
+        """)
+    run = df.instructions[1]
+    assert [h.delimiter for h in run.heredocs] == ["EOF"]
+    assert argvs(run) == [["set", "-eux"], ["apk", "add", "--no-cache", "curl"]]
+    assert run.commands[1].argv[3].start == (5, 5)
+    assert df.instructions[2].start == (8, 1) and argvs(df.instructions[2]) == [["echo", "done"]]
+
+
+def test_heredoc_strip_tabs_quoted_delimiter_and_several_heredocs():
+    df = parse("FROM alpine:3.24\nRUN <<-'EOT'\n\tapk add curl\n\tEOT\nCOPY <<A <<B /etc/\none\nA\ntwo\nB\n"
+               "RUN true\n", dedent=False)
+    run, copy, last = df.instructions[1], df.instructions[2], df.instructions[3]
+    assert run.heredocs[0].quoted and run.heredocs[0].strip_tabs
+    assert run.commands[0].argv[0].start == (3, 2)
+    assert [h.body.text for h in copy.heredocs] == ["one\n", "two\n"]
+    assert copy.commands == []  # a COPY heredoc is file content, never commands
+    assert last.start == (10, 1)
+
+
+def test_heredoc_fed_to_a_program_that_is_not_a_shell_is_data():
+    df = parse("""
+        FROM alpine:3.24
+        RUN python3 <<EOF
+        apk add curl
+        EOF
+        RUN <<EOF bash
+        apk add git
+        EOF
+        """)
+    assert argvs(df.instructions[1]) == [["python3"]]
+    assert argvs(df.instructions[2]) == [["bash"], ["apk", "add", "git"]]
+    assert df.instructions[2].commands[1].interpreter == "bash"
+
+
+def test_shebang_heredoc_picks_its_interpreter():
+    df = parse("FROM alpine:3.24\nRUN <<EOF\n#!/usr/bin/env bash\narr=(1 2)\nEOF\n", dedent=False)
+    assert {c.interpreter for c in df.instructions[1].commands} == {"bash"}
+
+
+def test_unterminated_heredoc_is_a_problem_with_its_line():
+    df = parse("FROM alpine:3.24\nRUN <<EOF\napk add curl\n", dedent=False)
+    assert [p.start for p in df.problems] == [(2, 5)]
+    assert "EOF" in df.problems[0].message
+
+
+def test_sh_c_is_read_recursively_with_file_positions():
+    df = parse("""FROM alpine:3.24\nRUN sh -c 'apk update && apk add "curl"'\n""", dedent=False)
+    commands = df.instructions[1].commands
+    assert [c.depth for c in commands] == [0, 1, 1]
+    assert [(w.value, w.start) for w in commands[2].argv] == [("apk", (2, 26)), ("add", (2, 30)), ("curl", (2, 34))]
+
+
+def test_exec_form_run_and_nested_shell():
+    df = parse('FROM alpine:3.24\nRUN ["/bin/sh", "-ec", "apk add curl"]\n', dedent=False)
+    commands = df.instructions[1].commands
+    assert argvs(df.instructions[1]) == [["/bin/sh", "-ec", "apk add curl"], ["apk", "add", "curl"]]
+    assert commands[1].argv[2].start == (2, 33)
+
+
+def test_variables_expand_from_arg_and_env_with_field_splitting():
+    df = parse("""
+        FROM alpine:3.24
+        ARG EXTRA=jq
+        ENV BUILD_DEPS="gcc musl-dev" \\
+            TOOL=curl
+        RUN apk add $BUILD_DEPS "${TOOL}" ${EXTRA:-x} ${MISSING:-fallback} $UNKNOWN
+        """)
+    words = df.instructions[3].commands[0].argv
+    assert [w.value for w in words[2:]] == ["gcc", "musl-dev", "curl", "jq", "fallback", "$UNKNOWN"]
+    assert words[2].start == words[3].start == (5, 13)
+
+
+def test_arg_in_from_build_arg_override_and_stage_inheritance():
+    text = """
+        ARG BASE=alpine
+        ARG TAG=3.20
+        FROM ${BASE}:${TAG} AS base
+        ENV PATH=/opt/bin:$PATH
+        FROM base AS final
+        RUN echo $PATH
+        """
+    df = parse(text)
+    base, final = df.stages
+    assert base.image.text == "alpine:3.20" and base.alpine_release == "3.20"
+    assert final.parent is base and final.kind is ImageKind.ALPINE and final.is_final and base.feeds_final
+    assert final.instructions[0].commands[0].argv[1].value == "/opt/bin:$PATH"
+    assert parse(text, build_args={"TAG": "3.24"}).stages[0].alpine_release == "3.24"
+
+
+def test_target_picks_the_final_stage():
+    df = parse("FROM alpine:3.24 AS a\nFROM alpine:3.24 AS b\n", target="a")
+    assert [s.is_final for s in df.stages] == [True, False]
+
+
+def test_flags_are_split_from_arguments():
+    df = parse("FROM --platform=$BUILDPLATFORM alpine:3.24\n"
+               "RUN --mount=type=cache,target=/var/cache/apk --network=none apk add curl\n", dedent=False)
+    run = df.instructions[1]
+    assert [(f.name, f.value) for f in run.flags] == [("mount", "type=cache,target=/var/cache/apk"),
+                                                      ("network", "none")]
+    assert df.stages[0].platform == "$BUILDPLATFORM"
+    assert argvs(run) == [["apk", "add", "curl"]]
+
+
+def test_compound_commands_yield_their_simple_commands():
+    df = parse("""
+        FROM alpine:3.24
+        RUN set -e; if [ "$A" = 1 ]; then apk add a; else apk add b; fi; \\
+            for p in x y; do echo "$p"; done; case "$X" in a|b) apk add c ;; *) true ;; esac; \\
+            { apk add d; } && (apk add e) | tee /log 2>&1
+        """)
+    assert argvs(df.instructions[1]) == [
+        ["set", "-e"], ["[", "$A", "=", "1", "]"], ["apk", "add", "a"], ["apk", "add", "b"],
+        ["echo", "$p"], ["apk", "add", "c"], ["true"], ["apk", "add", "d"], ["apk", "add", "e"], ["tee", "/log"]]
+
+
+def test_instruction_before_from_is_a_problem():
+    df = parse("RUN echo hi\nFROM alpine:3.24\n", dedent=False)
+    assert [(p.message, p.start) for p in df.problems] == [("`RUN` before the first FROM", (1, 1))]
+
+
+def test_problems_do_not_stop_the_parse():
+    df = parse("FOO bar\nFROM alpine:3.24\nRUN\nBOGUS x\nRUN echo ok\n", dedent=False)
+    assert [p.message for p in df.problems] == ["unknown instruction `FOO`",
+                                               "`RUN` has no arguments", "unknown instruction `BOGUS`"]
+    assert argvs(df.instructions[-1]) == [["echo", "ok"]]
+
+
+def test_image_references():
+    ref = parse_image_ref("registry.example.com:5000/team/python:3.12-alpine3.20@sha256:abc")
+    assert (ref.registry, ref.path, ref.tag, ref.digest) == ("registry.example.com:5000", "team/python",
+                                                             "3.12-alpine3.20", "sha256:abc")
+    assert parse_image_ref("docker.io/library/alpine").path == "alpine"
+    assert parse_image_ref("localhost/x:1").registry == "localhost"
