@@ -1,0 +1,202 @@
+"""AG101-AG109: positive and negative cases, at the exact line and column."""
+from conftest import lint, where
+
+
+# AG101 apk-cache-left
+
+def test_ag101_flags_apk_add_without_no_cache_at_the_apk_word():
+    findings = lint("""
+        FROM alpine:3.24
+        RUN set -eux; \\
+            apk add curl
+        """, select="AG101")
+    assert where(findings) == [("AG101", 3, 5)]
+    assert "apk add curl" in findings[0].message
+
+
+def test_ag101_options_before_the_subcommand_and_update_flag():
+    assert where(lint("FROM alpine:3.24\nRUN apk --no-cache add curl\n", select="AG101")) == []
+    assert where(lint("FROM alpine:3.24\nRUN apk -U add curl\n", select="AG101")) == [("AG101", 2, 5)]
+    assert where(lint("FROM alpine:3.24\nRUN apk add --update curl\n", select="AG101")) == [("AG101", 2, 5)]
+
+
+def test_ag101_cache_removed_later_in_the_same_run_or_mounted():
+    assert lint("FROM alpine:3.24\nRUN apk add curl && rm -rf /var/cache/apk/*\n", select="AG101") == []
+    assert lint("FROM alpine:3.24\nRUN apk add curl && apk cache clean\n", select="AG101") == []
+    assert lint("FROM alpine:3.24\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n",
+                select="AG101") == []
+    assert lint("FROM alpine:3.24\nRUN --mount=type=tmpfs,dst=/var/cache/apk/ apk add curl\n",
+                select="AG101") == []
+
+
+def test_ag101_removal_in_a_later_run_does_not_count():
+    findings = lint("FROM alpine:3.24\nRUN apk add curl\nRUN rm -rf /var/cache/apk/*\n", select="AG101")
+    assert where(findings) == [("AG101", 2, 5)]
+
+
+def test_ag101_update_before_add_is_reported_once_with_its_fix():
+    findings = lint("FROM alpine:3.24\nRUN apk update && apk add --no-cache curl\n", select="AG101")
+    assert where(findings) == [("AG101", 2, 5)]
+    edit, = findings[0].fix.edits
+    assert (edit.start, edit.end, edit.replacement) == ((2, 5), (2, 19), "")
+
+
+def test_ag101_fix_inserts_no_cache_after_the_subcommand_and_drops_update_flag():
+    finding, = lint("FROM alpine:3.24\nRUN apk add -U curl\n", select="AG101")
+    edits = sorted((e.start, e.end, e.replacement) for e in finding.fix.edits)
+    assert edits == [((2, 12), (2, 12), " --no-cache"), ((2, 12), (2, 15), "")]
+
+
+def test_ag101_in_sh_c_heredoc_and_crlf():
+    assert where(lint("FROM alpine:3.24\nRUN sh -c 'apk add curl'\n", select="AG101")) == [("AG101", 2, 12)]
+    assert where(lint("FROM alpine:3.24\nRUN <<EOF\napk add curl\nEOF\n", select="AG101")) == [("AG101", 3, 1)]
+    assert where(lint("FROM alpine:3.24\r\nRUN apk \\\r\n  add curl\r\n", select="AG101",
+                      dedent=False)) == [("AG101", 2, 5)]
+
+
+def test_ag101_not_in_a_debian_stage_and_not_for_apk_del():
+    assert lint("FROM debian:bookworm\nRUN apk add curl\n", select="AG101") == []
+    assert lint("FROM alpine:3.24\nRUN apk del curl\n", select="AG101") == []
+
+
+# AG102 apk-update-own-layer
+
+def test_ag102_lone_update():
+    findings = lint("FROM alpine:3.24\nRUN apk update\nRUN apk add --no-cache curl\n", select="AG10")
+    assert where(findings) == [("AG102", 2, 5)]
+
+
+def test_ag102_update_followed_by_add_in_the_same_run_is_not_a_finding():
+    assert where(lint("FROM alpine:3.24\nRUN apk update && apk add curl\n", select="AG102")) == []
+    assert where(lint("FROM alpine:3.24\nRUN apk add curl && apk update\n", select="AG102")) == [("AG102", 2, 21)]
+
+
+# AG103 apk-upgrade
+
+def test_ag103_upgrade_is_info():
+    finding, = lint("FROM alpine:3.24\nRUN apk upgrade --no-cache\n", select="AG103")
+    assert (finding.start, finding.severity.label) == ((2, 5), "info")
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache --upgrade curl\n", select="AG103") == []
+
+
+# AG104 build-deps-left
+
+def test_ag104_build_tools_in_the_final_stage_at_the_package_word():
+    findings = lint("FROM python:3.12-alpine3.24\nRUN apk add --no-cache gcc musl-dev libpq && pip install x\n",
+                    select="AG104")
+    assert where(findings) == [("AG104", 2, 24), ("AG104", 2, 28)]
+    assert "`gcc`" in findings[0].message
+
+
+def test_ag104_deleted_in_the_same_run_or_in_a_builder_stage_is_fine():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache gcc && make && apk del gcc\n", select="AG104") == []
+    assert lint("""
+        FROM alpine:3.24 AS build
+        RUN apk add --no-cache build-base
+        FROM alpine:3.24
+        COPY --from=build /x /x
+        """, select="AG104") == []
+
+
+def test_ag104_inherited_builder_stage_counts():
+    findings = lint("""
+        FROM alpine:3.24 AS base
+        RUN apk add --no-cache build-base
+        FROM base
+        CMD ["x"]
+        """, select="AG104")
+    assert where(findings) == [("AG104", 2, 24)]
+
+
+def test_ag104_variable_package_list_and_runtime_packages():
+    findings = lint("""
+        FROM alpine:3.24
+        ARG BUILD_DEPS="gcc linux-headers"
+        RUN apk add --no-cache $BUILD_DEPS libstdc++
+        """, select="AG104")
+    assert [(f.start, f.message.split("`")[1]) for f in findings] == [((3, 24), "gcc"), ((3, 24), "linux-headers")]
+
+
+# AG105 apk-del-later-layer
+
+def test_ag105_delete_in_a_later_run():
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache gcc\nRUN make && apk del gcc\n", select="AG105")
+    assert where(findings) == [("AG105", 3, 21)]
+    assert "line 2" in findings[0].message
+
+
+def test_ag105_same_run_and_inherited_stage():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache gcc && apk del gcc\n", select="AG105") == []
+    findings = lint("""
+        FROM alpine:3.24 AS base
+        RUN apk add --no-cache --virtual .deps gcc
+        FROM base
+        RUN apk del .deps
+        """, select="AG105")
+    assert where(findings) == [("AG105", 4, 13)]
+
+
+# AG106 apk-del-repeats-list
+
+def test_ag106_two_repeated_packages():
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache gcc g++ make && make && apk del gcc g++\n",
+                    select="AG106")
+    assert where(findings) == [("AG106", 2, 48)]
+    assert findings[0].severity.label == "style"
+
+
+def test_ag106_one_package_or_a_virtual_is_fine():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache gcc && apk del gcc\n", select="AG106") == []
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache -t .b gcc g++ && apk del .b\n", select="AG106") == []
+
+
+# AG107 virtual-not-deleted
+
+def test_ag107_build_virtual_never_deleted_at_the_virtual_name():
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache --virtual .build-deps gcc && make\n",
+                    select="AG107")
+    assert where(findings) == [("AG107", 2, 34)]
+
+
+def test_ag107_runtime_virtual_builder_stage_and_short_option():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache --virtual .python-rundeps libpq libffi\n",
+                select="AG107") == []
+    assert lint("FROM alpine:3.24 AS b\nRUN apk add --no-cache -t .b gcc\nFROM alpine:3.24\n", select="AG107") == []
+    assert where(lint("FROM alpine:3.24\nRUN apk add --no-cache -t .b gcc\n", select="AG107")) == [("AG107", 2, 27)]
+
+
+def test_ag107_delete_of_an_undefined_virtual():
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache --virtual .build gcc && apk del .build-deps\n",
+                    select="AG107")
+    assert [(f.start, "undefined" if "no virtual" in f.message else "kept") for f in findings] == [
+        ((2, 34), "kept"), ((2, 56), "undefined")]
+
+
+# AG108 apk-edge-repository
+
+def test_ag108_edge_repository_and_tag():
+    findings = lint("""
+        FROM alpine:3.24
+        RUN apk add --no-cache -X https://dl-cdn.example/alpine/edge/testing foo \\
+         && apk add --no-cache bar@edge baz
+        """, select="AG108")
+    assert where(findings) == [("AG108", 2, 27), ("AG108", 3, 24)]
+
+
+def test_ag108_stable_repository_and_edge_image_are_fine():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache --repository=https://x/alpine/v3.24/community foo\n",
+                select="AG108") == []
+    assert lint("FROM alpine:edge\nRUN apk add --no-cache --repository=https://x/alpine/edge/testing foo\n",
+                select="AG108") == []
+
+
+# AG109 apk-allow-untrusted
+
+def test_ag109_allow_untrusted():
+    assert where(lint("FROM alpine:3.24\nRUN apk add --no-cache --allow-untrusted /tmp/x.apk\n",
+                      select="AG109")) == [("AG109", 2, 24)]
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache /tmp/x.apk\n", select="AG109") == []
+
+
+def test_unknown_base_using_apk_is_taken_as_alpine():
+    assert where(lint("FROM registry.example/base:1\nRUN apk add curl\n", select="AG101")) == [("AG101", 2, 5)]
