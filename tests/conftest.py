@@ -17,7 +17,7 @@ AS_OF = dt.date(2026, 11, 26)
 
 def lint(text: str, select: str | None = None, path: str = "Dockerfile", dedent: bool = True, **options):
     """Findings for `text` (dedented), optionally only the rules whose ID starts with `select`."""
-    settings = Settings(as_of=AS_OF, **options)
+    settings = Settings(**{"as_of": AS_OF, **options})
     if select:
         settings.select = tuple(select.split(","))
     source = textwrap.dedent(text).lstrip("\n") if dedent else text

@@ -1,0 +1,116 @@
+"""AG201-AG203 and the image classification they rest on."""
+import datetime as dt
+
+import pytest
+
+from alpineguard.images import ImageClassifier
+from alpineguard.model import ImageKind
+from alpineguard.parsing.dockerfile import parse_image_ref
+from conftest import lint, where
+
+
+@pytest.mark.parametrize("image, kind, release", [
+    ("alpine", ImageKind.ALPINE, None),
+    ("alpine:3.20.3", ImageKind.ALPINE, "3.20"),
+    ("docker.io/library/alpine:3.19", ImageKind.ALPINE, "3.19"),
+    ("registry.example.com/mirror/alpine:3.21", ImageKind.ALPINE, "3.21"),
+    ("python:3.12-alpine3.20", ImageKind.ALPINE, "3.20"),
+    ("node:lts-alpine", ImageKind.ALPINE, None),
+    ("eclipse-temurin:21-jdk-alpine-3.24", ImageKind.ALPINE, "3.24"),
+    ("cgr.dev/chainguard/wolfi-base", ImageKind.APK_GLIBC, None),
+    ("chainguard/python:latest-dev", ImageKind.APK_GLIBC, None),
+    ("python:3.12-slim", ImageKind.NON_APK, None),
+    ("node:20-bookworm", ImageKind.NON_APK, None),
+    ("python:3.12", ImageKind.NON_APK, None),
+    ("debian:trixie", ImageKind.NON_APK, None),
+    ("gcr.io/distroless/static-debian12", ImageKind.NON_APK, None),
+    ("ubuntu:24.04", ImageKind.NON_APK, None),
+    ("scratch", ImageKind.SCRATCH, None),
+    ("myorg/base:1.0", ImageKind.UNKNOWN, None),
+])
+def test_classification(image, kind, release):
+    assert ImageClassifier()(parse_image_ref(image)) == (kind, release)
+
+
+def test_configured_images_win():
+    classify = ImageClassifier(alpine_images=["myorg/base"], glibc_images=["corp/*"])
+    assert classify(parse_image_ref("myorg/base:1")) == (ImageKind.ALPINE, None)
+    assert classify(parse_image_ref("corp/alpine:3.20"))[0] is ImageKind.APK_GLIBC
+
+
+# AG201 alpine-release-floating
+
+@pytest.mark.parametrize("image, suggestion", [
+    ("alpine", "alpine:3.24"), ("alpine:latest", "alpine:3.24"), ("alpine:3", "alpine:3.24"),
+    ("python:3.12-alpine", "python:3.12-alpine3.24"), ("node:lts-alpine", "node:lts-alpine3.24"),
+    ("golang:alpine", "golang:alpine3.24"),
+])
+def test_ag201_floating_tags_with_unsafe_fix(image, suggestion):
+    finding, = lint(f"FROM {image} AS x\n", select="AG201")
+    assert finding.start == (1, 6) and finding.end == (1, 6 + len(image))
+    assert f"`{suggestion}`" in finding.message
+    assert not finding.fix.safe and finding.fix.edits[0].replacement == suggestion
+
+
+@pytest.mark.parametrize("image", ["alpine:3.24", "alpine@sha256:" + "a" * 64, "python:3.12-alpine3.23",
+                                   "python:3.12-slim", "myorg/base"])
+def test_ag201_pinned_or_not_alpine(image):
+    assert lint(f"FROM {image}\n", select="AG201") == []
+
+
+def test_ag201_through_arg_names_the_resolved_image_without_a_fix():
+    finding, = lint("ARG GO=1.22\nFROM golang:${GO}-alpine AS build\nFROM build\n", select="AG201")
+    assert finding.start == (2, 6) and "golang:1.22-alpine" in finding.message and finding.fix is None
+
+
+def test_ag201_reported_once_for_inherited_stages():
+    assert where(lint("FROM alpine AS a\nFROM a\nFROM a AS c\n", select="AG201")) == [("AG201", 1, 6)]
+
+
+def test_ag201_suggests_the_newest_release_of_the_run_date():
+    finding, = lint("FROM alpine\n", select="AG201", as_of=dt.date(2025, 1, 1))
+    assert "alpine:3.21" in finding.message
+
+
+# AG202 alpine-release-eol
+
+def test_ag202_points_at_the_tag():
+    finding, = lint("FROM python:3.11-alpine3.18\n", select="AG202")
+    assert (finding.start, finding.end) == ((1, 13), (1, 28))
+    assert "2025-05-09" in finding.message and "3.24" in finding.message
+
+
+def test_ag202_depends_on_the_date():
+    assert lint("FROM alpine:3.21\n", select="AG202", as_of=dt.date(2026, 10, 31)) == []
+    assert where(lint("FROM alpine:3.21\n", select="AG202", as_of=dt.date(2026, 11, 2))) == [("AG202", 1, 13)]
+    assert where(lint("FROM alpine:3.8\n", select="AG202")) == [("AG202", 1, 13)]
+    assert lint("FROM alpine:3.99\n", select="AG202") == []
+
+
+def test_ag202_with_arg_and_build_arg():
+    text = "ARG ALPINE=3.16\nFROM alpine:${ALPINE}\n"
+    assert where(lint(text, select="AG202")) == [("AG202", 2, 6)]
+    assert lint(text, select="AG202", build_args={"ALPINE": "3.24"}) == []
+
+
+# AG203 wrong-package-manager
+
+def test_ag203_apt_in_alpine_and_apk_in_debian():
+    assert where(lint("FROM python:3.12-alpine3.24\nRUN apt-get update && apt-get install -y curl\n",
+                      select="AG203")) == [("AG203", 2, 5), ("AG203", 2, 23)]
+    finding, = lint("FROM node:20-bookworm-slim\nRUN apk add --no-cache curl\n", select="AG203")
+    assert finding.start == (2, 5) and "node:20-bookworm-slim" in finding.message
+
+
+def test_ag203_multi_stage_inheritance_and_probes():
+    text = """
+        FROM debian:bookworm AS build
+        RUN apt-get update
+        FROM alpine:3.24 AS run
+        RUN apk add --no-cache curl
+        FROM run
+        RUN sudo yum install x
+        """
+    assert where(lint(text, select="AG203")) == [("AG203", 6, 10)]
+    assert lint("FROM alpine:3.24\nRUN if command -v apt-get; then apt-get update; fi\n", select="AG203") == []
+    assert lint("FROM myorg/base\nRUN apt-get update\n", select="AG203") == []
