@@ -199,3 +199,8 @@ def test_image_references():
                                                              "3.12-alpine3.20", "sha256:abc")
     assert parse_image_ref("docker.io/library/alpine").path == "alpine"
     assert parse_image_ref("localhost/x:1").registry == "localhost"
+
+
+def test_empty_expansions():
+    df = parse('FROM alpine:3.24\nARG EMPTY=""\nRUN apk add $EMPTY curl "" \'\'\n', dedent=False)
+    assert argvs(df.instructions[2]) == [["apk", "add", "curl", "", ""]]

@@ -27,15 +27,20 @@ _KEYWORDS_SEPARATING = frozenset({"then", "else", "elif", "fi", "do", "done", "{
 
 
 class _Token:
-    __slots__ = ("kind", "text", "word", "start", "redirect")
+    """A word (one or more fields after splitting), an operator, a newline or a redirection."""
+    __slots__ = ("kind", "text", "words", "start", "redirect")
 
-    def __init__(self, kind: str, text: str, start: Pos, word: Optional[Word] = None,
+    def __init__(self, kind: str, text: str, start: Pos, words: Optional[list[Word]] = None,
                  redirect: Optional[Redirect] = None):
         self.kind = kind  # "word", "op", "newline", "redirect"
         self.text = text
         self.start = start
-        self.word = word
+        self.words = words or []
         self.redirect = redirect
+
+    @property
+    def word(self) -> Word:
+        return self.words[0]
 
 
 class _WordBuilder:
@@ -178,7 +183,7 @@ class _Lexer:
                           self.src.end_pos(self.i), self.src.origins[begin:self.i])
         else:
             token = self._word()
-            target = token.word if token is not None else None
+            target = token.words[0] if token is not None and token.words else None
         redirect = Redirect(op.lstrip("0123456789"), target, start)
         if redirect.op in ("<<", "<<-") and target is not None:
             self.pending_heredocs.append((redirect, target.value, redirect.op == "<<-"))
@@ -247,14 +252,9 @@ class _Lexer:
             return None
         raw = text[begin:self.i]
         words = builder.words(raw, self.pos(begin), self.src.end_pos(self.i))
-        if not words:
-            return _Token("word", raw, self.pos(begin), word=Word("", raw, self.pos(begin),
-                                                                  self.src.end_pos(self.i), [], builder.quoted, True))
-        if len(words) == 1:
-            return _Token("word", raw, self.pos(begin), word=words[0])
-        token = _Token("words", raw, self.pos(begin))
-        token.word = words  # type: ignore[assignment]
-        return token
+        if not words and builder.quoted:  # `""` is an empty word; an unquoted empty `$X` is none
+            words = [Word("", raw, self.pos(begin), self.src.end_pos(self.i), [], True, builder.expanded)]
+        return _Token("word", raw, self.pos(begin), words=words)
 
     def _double_quoted(self, builder: _WordBuilder):
         text, n = self.text, len(self.text)
@@ -368,7 +368,7 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
         token = tokens[index]
         index += 1
         if skip_until is not None:
-            if (token.kind == "word" and token.word.value in skip_until) or \
+            if (token.kind == "word" and token.words and token.word.value in skip_until) or \
                     (token.kind in ("op", "newline") and token.text in skip_until):
                 skip_until = None
             continue
@@ -380,8 +380,10 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
         if token.kind == "redirect":
             current.redirects.append(token.redirect)
             continue
-        words = token.word if token.kind == "words" else [token.word]
-        if not current.argv and not current.assignments and token.kind == "word":
+        words = token.words
+        if not words:
+            continue
+        if not current.argv and not current.assignments and len(words) == 1:
             value = token.word.value
             if not token.word.quoted:
                 if value in _KEYWORDS_SEPARATING:
@@ -465,9 +467,7 @@ def split_words(src: SourceText, env: Mapping[str, str]) -> list[Word]:
     words: list[Word] = []
     for token in _Lexer(src, env).tokens():
         if token.kind == "word":
-            words.append(token.word)
-        elif token.kind == "words":
-            words.extend(token.word)
+            words.extend(token.words)
     return words
 
 
