@@ -61,6 +61,8 @@ class _WordBuilder:
 
     def words(self, raw: str, start: Pos, end: Pos) -> list[Word]:
         value = "".join(self.chars)
+        if not value and not self.quoted:
+            return []
         if not any(s and c in " \t\n" for s, c in zip(self.splittable, self.chars)):
             return [Word(value, raw, start, end, list(self.origins), self.quoted, self.expanded)]
         # Field splitting of an unquoted expansion: `apk add $BUILD_DEPS`.
