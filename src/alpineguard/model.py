@@ -280,6 +280,11 @@ class Stage:
     def uses_apk(self) -> bool:
         return self.kind.uses_apk
 
+    def runs_in_build_order(self) -> list[tuple["Stage", Instruction]]:
+        """The RUN instructions of the inherited stages, then this stage's, as built."""
+        return [(stage, ins) for stage in reversed(self.lineage())
+                for ins in stage.instructions if ins.keyword == "RUN"]
+
     def commands(self) -> list[tuple[Instruction, Command]]:
         """Every shell command of this stage's RUN instructions, in order."""
         return [(ins, cmd) for ins in self.instructions if ins.keyword == "RUN" for cmd in ins.commands]

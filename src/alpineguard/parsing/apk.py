@@ -122,12 +122,10 @@ def installed_packages(stage: Stage, before: Optional[Instruction] = None,
     state = _Installed()
     for current in reversed(stage.lineage()):
         for ins in current.instructions:
-            if ins.keyword != "RUN":
-                if ins is before:
-                    return state.names
-                continue
-            for command in ins.commands:
-                if ins is before and (before_command is None or command is before_command):
+            if ins is before and before_command is None:
+                return state.names
+            for command in ins.commands if ins.keyword == "RUN" else ():
+                if command is before_command:
                     return state.names
                 state.apply(parse_apk(command))
     return state.names

@@ -214,25 +214,22 @@ def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         if not stage.uses_apk:
             continue
         added_at: dict[str, int] = {}
-        for current in reversed(stage.lineage()):
-            for ins in current.instructions:
-                if ins.keyword != "RUN":
-                    continue
-                same_run: set[str] = set()
-                for call in apk_calls(ins.commands):
-                    if call.subcommand == "add":
-                        same_run.update(package_name(w) for w in call.packages)
-                        if call.virtual is not None:
-                            same_run.add(call.virtual.value)
-                    elif call.subcommand == "del" and current is stage:
-                        for word in call.packages:
-                            name = package_name(word)
-                            if name in added_at and name not in same_run:
-                                yield Hit.at(word, f"apk del `{name}` removes a package added by the RUN at "
-                                             f"line {added_at[name]}; that layer still holds it, so the "
-                                             "image does not shrink")
-                for name in same_run:
-                    added_at.setdefault(name, ins.line)
+        for current, ins in stage.runs_in_build_order():
+            same_run: set[str] = set()
+            for call in apk_calls(ins.commands):
+                if call.subcommand == "add":
+                    same_run.update(package_name(w) for w in call.packages)
+                    if call.virtual is not None:
+                        same_run.add(call.virtual.value)
+                elif call.subcommand == "del" and current is stage:
+                    for word in call.packages:
+                        name = package_name(word)
+                        if name in added_at and name not in same_run:
+                            yield Hit.at(word, f"apk del `{name}` removes a package added by the RUN at "
+                                         f"line {added_at[name]}; that layer still holds it, so the "
+                                         "image does not shrink")
+            for name in same_run:
+                added_at.setdefault(name, ins.line)
 
 
 @rule("AG106", "apk-del-repeats-list", "style",
@@ -273,26 +270,23 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         if not stage.uses_apk:
             continue
         defined: set[str] = set()
-        for current in reversed(stage.lineage()):
-            for ins in current.instructions:
-                if ins.keyword != "RUN":
-                    continue
-                for call in apk_calls(ins.commands):
-                    virtual = call.virtual
-                    if call.subcommand == "add" and virtual is not None:
-                        defined.add(virtual.value)
-                        build_only = [package_name(w) for w in call.packages if is_build_only(package_name(w))]
-                        if (current is stage and stage.feeds_final and build_only
-                                and virtual.value not in _deleted_later(ins, call.command)):
-                            yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
-                                         f"({', '.join(build_only[:4])}) but is never deleted in this RUN; "
-                                         f"add `apk del {virtual.value}` at its end")
-                    elif call.subcommand == "del" and current is stage:
-                        for word in call.packages:
-                            if (word.value.startswith(".") and word.value not in defined
-                                    and not word.expanded and "$" not in word.value):
-                                yield Hit.at(word, f"apk del `{word.value}`: no virtual package of that name "
-                                             "is defined in this stage")
+        for current, ins in stage.runs_in_build_order():
+            for call in apk_calls(ins.commands):
+                virtual = call.virtual
+                if call.subcommand == "add" and virtual is not None:
+                    defined.add(virtual.value)
+                    build_only = [package_name(w) for w in call.packages if is_build_only(package_name(w))]
+                    if (current is stage and stage.feeds_final and build_only
+                            and virtual.value not in _deleted_later(ins, call.command)):
+                        yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
+                                     f"({', '.join(build_only[:4])}) but is never deleted in this RUN; "
+                                     f"add `apk del {virtual.value}` at its end")
+                elif call.subcommand == "del" and current is stage:
+                    for word in call.packages:
+                        if (word.value.startswith(".") and word.value not in defined
+                                and not word.expanded and "$" not in word.value):
+                            yield Hit.at(word, f"apk del `{word.value}`: no virtual package of that name "
+                                         "is defined in this stage")
 
 
 def _is_edge(value: str) -> bool:
