@@ -8,6 +8,7 @@ import sys
 from typing import Optional
 
 from . import __version__
+from .config import ConfigError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_LEVELS = ("error", "warning", "info", "style", "never")
@@ -29,18 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Dockerfiles or folders to search (default: .); - reads standard input")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--config", metavar="FILE",
+                        help="config file (default: .alpineguard.yaml upwards, or [tool.alpineguard] in pyproject.toml)")
     parser.add_argument("--select", metavar="IDS", help="comma-separated rule IDs or prefixes (AG1)")
     parser.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs or prefixes to skip")
-    parser.add_argument("--fail-level", choices=FAIL_LEVELS, default="warning",
+    parser.add_argument("--fail-level", choices=FAIL_LEVELS, default=None,
                         help="lowest severity that makes the exit status 1 (default: warning)")
     parser.add_argument("--context", metavar="DIR", help="build context (default: the Dockerfile's folder)")
     parser.add_argument("--build-arg", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
     parser.add_argument("--platform", metavar="LIST", help="target platforms (default linux/amd64,linux/arm64)")
     online = parser.add_mutually_exclusive_group()
-    online.add_argument("--online", action="store_true", default=False)
+    online.add_argument("--online", action="store_true", default=None)
     online.add_argument("--offline", dest="online", action="store_false")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="date for end-of-support checks (default: today)")
+    parser.add_argument("--no-inline-ignores", dest="inline_ignores", action="store_false",
+                        help="report findings that inline pragmas would hide")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalog")
     parser.add_argument("--explain", metavar="ID", help="explain one rule")
     parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs)")
@@ -49,39 +54,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ids(text: Optional[str]) -> tuple[str, ...]:
-    if not text:
-        return ()
-    from .rules import REGISTRY
+def _ids(text: str) -> tuple[str, ...]:
+    from .config import unknown_rule_id
     ids = tuple(part.strip().upper() for part in text.split(",") if part.strip())
-    for rule_id in ids:
-        if not any(known.startswith(rule_id) for known in REGISTRY):
-            raise UsageError(f"no rule matches {rule_id!r} (see --list-rules)")
+    unknown = unknown_rule_id(ids)
+    if unknown:
+        raise UsageError(f"no rule matches {unknown!r} (see --list-rules)")
     return ids
 
 
-def settings_from(args: argparse.Namespace):
-    from .config import Settings
+def command_line_layer(args: argparse.Namespace) -> dict:
+    """The settings the command line names explicitly: they win over the config file."""
     from .model import Severity
-    settings = Settings()
-    settings.select, settings.ignore = _ids(args.select), _ids(args.ignore)
-    settings.fail_level = None if args.fail_level == "never" else Severity.parse(args.fail_level)
+    layer: dict = {}
+    if args.select:
+        layer["select"] = _ids(args.select)
+    if args.ignore:
+        layer["ignore"] = _ids(args.ignore)
+    if args.fail_level is not None:
+        layer["fail_level"] = None if args.fail_level == "never" else Severity.parse(args.fail_level)
+    build_args = {}
     for item in args.build_arg:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--build-arg takes KEY=VALUE, got {item!r}")
-        settings.build_args[key] = value
-    settings.target = args.target
+        build_args[key] = value
+    if build_args:
+        layer["build_args"] = build_args
+    if args.target:
+        layer["target"] = args.target
     if args.platform:
-        settings.platforms = tuple(p.strip() for p in args.platform.split(",") if p.strip())
+        layer["platforms"] = tuple(p.strip() for p in args.platform.split(",") if p.strip())
     if args.as_of:
         try:
-            settings.as_of = dt.date.fromisoformat(args.as_of)
+            layer["as_of"] = dt.date.fromisoformat(args.as_of)
         except ValueError:
             raise UsageError(f"--as-of takes a date as YYYY-MM-DD, got {args.as_of!r}") from None
-    settings.context = args.context
-    settings.online = args.online
-    return settings
+    if args.context:
+        layer["context"] = args.context
+    if args.online is not None:
+        layer["online"] = args.online
+    if not args.inline_ignores:
+        layer["inline_ignores"] = False
+    return layer
+
+
+def settings_from(args: argparse.Namespace):
+    from .config import build_settings, load_config
+    return build_settings(command_line_layer(args), load_config(args.config))
 
 
 def _explain(rule_id: str) -> str:
@@ -145,7 +165,7 @@ def run(argv: Optional[list[str]] = None) -> int:
 def main(argv: Optional[list[str]] = None) -> int:
     try:
         return run(argv)
-    except UsageError as error:
+    except (UsageError, ConfigError) as error:
         sys.stderr.write(f"alpineguard: error: {error}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -1,9 +1,12 @@
-"""Settings of one run: what the command line (and, later, the config file) asks for."""
+"""Settings of one run: what the config file and the command line ask for."""
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from .model import Severity
 
@@ -29,8 +32,351 @@ class Settings:
     require_init: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     inline_ignores: bool = True
+    exclude: tuple[str, ...] = ()  # globs skipped when searching folders
+    path_settings: Optional["PathSettings"] = field(default=None, repr=False, compare=False)
 
     def rule_enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(p) for p in self.select):
             return False
         return not any(rule_id.startswith(p) for p in self.ignore)
+
+    def for_path(self, path: str) -> "Settings":
+        """The settings for one file: the overrides whose glob matches it applied."""
+        return self if self.path_settings is None else self.path_settings.settings_for(path)
+
+
+# The config file: `.alpineguard.yaml`, or `[tool.alpineguard]` in `pyproject.toml`.
+
+CONFIG_FILE = ".alpineguard.yaml"
+PYPROJECT = "pyproject.toml"
+FAIL_LEVELS = ("error", "warning", "info", "style", "never")
+
+# A layer holds the Settings attributes one source sets (the file, an override, the command
+# line); later layers win, except that mappings (severity, build_args) merge key by key.
+Layer = dict
+_MERGED = ("severity", "build_args")
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message names the file and the key, on one line."""
+
+
+def unknown_rule_id(ids: Iterable[str], exact: bool = False) -> Optional[str]:
+    """The first of `ids` that names no registered rule (as a prefix unless `exact`)."""
+    from .rules import REGISTRY  # the registry imports this module: resolve it late
+    for rule_id in ids:
+        if (rule_id not in REGISTRY) if exact else not any(known.startswith(rule_id) for known in REGISTRY):
+            return rule_id
+    return None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class _Reader:
+    """Checks and converts the values of one source; errors name `source` and the key."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, expected: str, value: Any) -> ConfigError:
+        return ConfigError(f"{self.source}: `{key}` must be {expected}, got {_kind(value)}")
+
+    def strings(self, key: str, value: Any, comma_separated: bool = False) -> tuple[str, ...]:
+        if comma_separated and isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "a list of strings", value)
+        return tuple(item.strip() for item in value if item.strip())
+
+    def rule_ids(self, key: str, value: Any) -> tuple[str, ...]:
+        ids = tuple(item.upper() for item in self.strings(key, value, comma_separated=True))
+        unknown = unknown_rule_id(ids)
+        if unknown:
+            raise ConfigError(f"{self.source}: `{key}`: no rule matches {unknown!r} (see --list-rules)")
+        return ids
+
+    def boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false", value)
+        return value
+
+    def severities(self, key: str, value: Any) -> dict[str, Severity]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "a mapping of rule ID to severity", value)
+        result = {}
+        labels = [s.label for s in reversed(Severity)]
+        for rule_id, label in value.items():
+            rule_id = str(rule_id).upper()
+            if unknown_rule_id([rule_id], exact=True):
+                raise ConfigError(f"{self.source}: `{key}`: no rule {rule_id!r} (see --list-rules)")
+            if not isinstance(label, str) or label.strip().lower() not in labels:
+                raise self.fail(f"{key}.{rule_id}", f"one of {', '.join(labels)}", label)
+            result[rule_id] = Severity.parse(label)
+        return result
+
+    def fail_level(self, key: str, value: Any) -> Optional[Severity]:
+        if not isinstance(value, str) or value.strip().lower() not in FAIL_LEVELS:
+            raise self.fail(key, f"one of {', '.join(FAIL_LEVELS)}", value)
+        return None if value.strip().lower() == "never" else Severity.parse(value)
+
+    def build_args(self, key: str, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "a mapping of ARG name to value", value)
+        result = {}
+        for name, arg in value.items():
+            if isinstance(arg, bool) or not isinstance(arg, (str, int, float)):
+                raise self.fail(f"{key}.{name}", "a string or a number", arg)
+            result[str(name)] = str(arg)
+        return result
+
+    def date(self, key: str, value: Any) -> dt.date:
+        # YAML and TOML both read an unquoted 2026-01-31 as a date already.
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.fail(key, "a date as YYYY-MM-DD", value)
+
+    def positive_int(self, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(key, "a positive whole number", value)
+        return value
+
+
+# file key -> (Settings attribute, converter); the keys an override may set are marked.
+_KEYS: dict[str, tuple[str, Callable[[_Reader, str, Any], Any], bool]] = {
+    "select": ("select", _Reader.rule_ids, True),
+    "ignore": ("ignore", _Reader.rule_ids, True),
+    "severity": ("severity", _Reader.severities, True),
+    "fail-level": ("fail_level", _Reader.fail_level, False),
+    "alpine-images": ("alpine_images", _Reader.strings, True),
+    "glibc-images": ("glibc_images", _Reader.strings, True),
+    "init-images": ("init_images", _Reader.strings, True),
+    "require-init": ("require_init", _Reader.boolean, True),
+    "build-args": ("build_args", _Reader.build_args, True),
+    "platforms": ("platforms", lambda r, k, v: r.strings(k, v, comma_separated=True), True),
+    "online": ("online", _Reader.boolean, False),
+    "as-of": ("as_of", _Reader.date, False),
+    "max-file-size": ("max_file_size", _Reader.positive_int, True),
+    "exclude": ("exclude", _Reader.strings, False),
+}
+_OVERRIDE_KEYS = tuple(key for key, (_, _, per_path) in _KEYS.items() if per_path)
+
+
+def _unknown_key(reader: _Reader, key: Any, known: Iterable[str], where: str = "") -> ConfigError:
+    import difflib
+    hint = difflib.get_close_matches(str(key), list(known), n=1)
+    suggestion = f"; did you mean `{hint[0]}`?" if hint else f" (known: {', '.join(known)})"
+    return ConfigError(f"{reader.source}: unknown key `{where}{key}`{suggestion}")
+
+
+def _layer(reader: _Reader, table: dict, allowed: Iterable[str], where: str = "") -> Layer:
+    allowed = tuple(allowed)
+    layer: Layer = {}
+    for key, value in table.items():
+        if key not in allowed:
+            raise _unknown_key(reader, key, allowed, where)
+        attribute, convert, _ = _KEYS[key]
+        layer[attribute] = convert(reader, where + key, value)
+    return layer
+
+
+@dataclass
+class ConfigFile:
+    """A parsed config: its top-level layer and its per-path overrides, in file order."""
+    path: str  # as shown in messages
+    root: str  # absolute folder the globs are relative to
+    layer: Layer
+    overrides: list[tuple[str, Layer]]
+
+
+def parse_config(table: Any, source: str, root: str) -> ConfigFile:
+    reader = _Reader(source)
+    if table is None:
+        table = {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: the config must be a mapping of keys to values, got {_kind(table)}")
+    table = dict(table)
+    raw_overrides = table.pop("overrides", {})
+    layer = _layer(reader, table, [*_KEYS, "overrides"])
+    if not isinstance(raw_overrides, dict):
+        raise reader.fail("overrides", "a mapping of path glob to settings", raw_overrides)
+    overrides = []
+    for glob, settings in raw_overrides.items():
+        where = f"overrides.{glob}."
+        if not isinstance(settings, dict):
+            raise reader.fail(where[:-1], f"a mapping of settings ({', '.join(_OVERRIDE_KEYS)})", settings)
+        overrides.append((str(glob), _layer(reader, settings, _OVERRIDE_KEYS, where)))
+    return ConfigFile(source, root, layer, overrides)
+
+
+def _read_text(path: str, source: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read: {error.strerror or error}") from None
+
+
+def _load_yaml(path: str, source: str) -> Any:
+    import yaml
+    try:
+        return yaml.safe_load(_read_text(path, source))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{source}: not valid YAML: {problem}{at}") from None
+
+
+def _toml_module():
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the tomli backport, if installed
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            return None
+    return tomllib
+
+
+def _pyproject_table(path: str, source: str, required: bool) -> Optional[Any]:
+    """`[tool.alpineguard]` of a pyproject.toml, or None when it has none (and none is required)."""
+    text = _read_text(path, source)
+    if "alpineguard" not in text and not required:
+        return None  # cheap: most pyproject.toml files never mention us, skip parsing them
+    tomllib = _toml_module()
+    if tomllib is None:
+        raise ConfigError(f"{source}: reading [tool.alpineguard] needs Python 3.11+ or the tomli package; "
+                          f"or move the settings to {CONFIG_FILE}")
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    tool = document.get("tool")
+    table = tool.get("alpineguard") if isinstance(tool, dict) else None
+    if table is None and required:
+        raise ConfigError(f"{source}: no [tool.alpineguard] table")
+    return table
+
+
+def _shown(path: str, cwd: str) -> str:
+    relative = os.path.relpath(path, cwd)
+    return relative if len(relative) < len(path) else path
+
+
+def load_config(explicit: Optional[str] = None, cwd: Optional[str] = None) -> Optional[ConfigFile]:
+    """The config named by --config, else the nearest one upwards from `cwd` (stopping at the
+    repository root); None when there is none."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    if explicit is not None:
+        path = os.path.abspath(os.path.join(cwd, explicit))
+        root = os.path.dirname(path)
+        if not os.path.isfile(path):
+            raise ConfigError(f"{explicit}: config file not found")
+        if path.endswith(".toml"):
+            return parse_config(_pyproject_table(path, explicit, True), f"{explicit} [tool.alpineguard]", root)
+        return parse_config(_load_yaml(path, explicit), explicit, root)
+    folder = cwd
+    while True:
+        candidate = os.path.join(folder, CONFIG_FILE)
+        if os.path.isfile(candidate):
+            shown = _shown(candidate, cwd)
+            return parse_config(_load_yaml(candidate, shown), shown, folder)
+        candidate = os.path.join(folder, PYPROJECT)
+        if os.path.isfile(candidate):
+            shown = _shown(candidate, cwd)
+            table = _pyproject_table(candidate, shown, False)
+            if table is not None:
+                return parse_config(table, f"{shown} [tool.alpineguard]", folder)
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+            return None
+        folder = parent
+
+
+def _apply(settings: Settings, layer: Layer) -> None:
+    for attribute, value in layer.items():
+        if attribute in _MERGED:
+            setattr(settings, attribute, {**getattr(settings, attribute), **value})
+        else:
+            setattr(settings, attribute, value)
+
+
+def _relative_posix(path: str, root: str) -> str:
+    return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+
+
+def glob_matches(relative: str, glob: str) -> bool:
+    """gitignore-like: a glob without `/` (but a trailing one) matches any path component;
+    one with `/` matches from the config's folder; matching a folder covers what is in it."""
+    parts = relative.split("/")
+    pattern = glob.strip("/")
+    if "/" not in glob.rstrip("/"):
+        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
+    return any(fnmatch.fnmatchcase("/".join(parts[:n]), pattern) for n in range(1, len(parts) + 1))
+
+
+@dataclass
+class PathSettings:
+    """Per-path overrides: settings for a file are built from the layers whose glob matches."""
+    config: ConfigFile
+    command_line: Layer
+    base: Settings
+    _built: dict[tuple[int, ...], Settings] = field(default_factory=dict)
+
+    def settings_for(self, path: str) -> Settings:
+        if path == "-":
+            return self.base
+        relative = _relative_posix(path, self.config.root)
+        matching = tuple(i for i, (glob, _) in enumerate(self.config.overrides) if glob_matches(relative, glob))
+        if not matching:
+            return self.base
+        if matching not in self._built:
+            settings = Settings()
+            for layer in (self.config.layer, *(self.config.overrides[i][1] for i in matching), self.command_line):
+                _apply(settings, layer)
+            self._built[matching] = settings
+        return self._built[matching]
+
+
+def _discovery_excludes(globs: Iterable[str], root: str) -> tuple[str, ...]:
+    """Exclude globs as discovery matches them: a name glob as is, a path glob anchored at
+    the config's folder (discovery matches it against the absolute path)."""
+    result = []
+    for glob in globs:
+        pattern = glob.rstrip("/")
+        result.append(os.path.join(root, pattern.lstrip("/")) if "/" in pattern else pattern)
+    return tuple(result)
+
+
+def build_settings(command_line: Layer, config: Optional[ConfigFile]) -> Settings:
+    """Defaults, then the config file, then the command line (which wins)."""
+    settings = Settings()
+    if config is not None:
+        _apply(settings, config.layer)
+    _apply(settings, command_line)
+    if config is not None:
+        settings.exclude = _discovery_excludes(settings.exclude, config.root)
+        if config.overrides:
+            settings.path_settings = PathSettings(config, command_line, settings)
+    return settings

@@ -17,8 +17,9 @@ def is_dockerfile_name(name: str) -> bool:
 
 
 def _excluded(path: str, excludes: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern)
-               for pattern in excludes)
+    # Absolute patterns are path globs the config anchored at its own folder.
+    return any(fnmatch.fnmatch(os.path.abspath(path) if os.path.isabs(pattern) else path, pattern)
+               or fnmatch.fnmatch(os.path.basename(path), pattern) for pattern in excludes)
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[str]:

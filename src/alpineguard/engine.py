@@ -11,6 +11,7 @@ from .config import Settings
 from .images import ImageClassifier
 from .model import Finding, Pos, Severity
 from .parsing.dockerfile import parse_dockerfile
+from .pragmas import read_pragmas
 from .rules import REGISTRY, all_rules
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -93,8 +94,21 @@ def check_text(text: str, path: str, settings: Settings) -> FileResult:
                                                hit.message, hit.fix))
         except Exception as error:  # a rule bug must not hide the other rules' findings
             result.errors.append(f"{path}: internal error in {rule.id}: {type(error).__name__}: {error}")
+    _apply_pragmas(df, result, settings)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+def _apply_pragmas(df, result: FileResult, settings: Settings) -> None:
+    """Inline pragmas act here, after the rules ran, so that rules stay pure."""
+    pragmas = read_pragmas(df, frozenset(REGISTRY))
+    if settings.inline_ignores:
+        result.findings = [f for f in result.findings if not pragmas.hides(f)]
+    if settings.rule_enabled("AG003"):
+        for problem in pragmas.problems:
+            finding = _input_finding("AG003", result.path, problem.start, problem.end, problem.message, settings)
+            if not (settings.inline_ignores and pragmas.hides(finding)):
+                result.findings.append(finding)
 
 
 def check_file(path: str, settings: Settings, display_path: Optional[str] = None,

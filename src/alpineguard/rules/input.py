@@ -23,3 +23,23 @@ declare("AG002", "unreadable-file", "error",
 Binary files, bytes that are not UTF-8, files that cannot be opened and files over the
 configured size limit cannot be checked. The message says which; the other files are
 still checked.""")
+
+declare("AG003", "invalid-pragma", "warning",
+        "An inline pragma names no known rule, is misspelt, or stands where it hides nothing.",
+        rationale="""
+A pragma that does not work fails silently: the finding it was meant to hide shows up
+anyway, or worse, a typo in a rule ID hides nothing while the author believes the
+question settled. alpineguard reports `# alpineguard:` pragmas that name an unknown rule
+(at the rule ID), use an unknown verb, name no rule, or stand where no instruction
+follows (a blank line, the end of the file, the inside of a continuation). hadolint
+pragmas are hadolint's business and are never reported; see the README for the hadolint
+codes alpineguard honours.""",
+        bad="""
+# alpineguard: ignore=AG10
+RUN apk add curl
+""",
+        good="""
+# alpineguard: ignore=AG101 the index is removed by the base image's cleanup hook
+RUN apk add curl
+""",
+        fix="Name an existing rule ID (`--list-rules`) and put the pragma directly above the instruction.")
