@@ -11,7 +11,10 @@ from alpineguard.config import Settings
 from alpineguard.engine import check_text
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ALPINEGUARD_SHARED", REPO.parent / "shared"))
+# Shared material stands next to the repository (or next to the folder of git worktrees).
+SHARED = Path(os.environ.get("ALPINEGUARD_SHARED") or next(
+    (folder / "shared" for folder in (REPO.parent, REPO.parent.parent) if (folder / "shared").is_dir()),
+    REPO.parent / "shared"))
 AS_OF = dt.date(2026, 11, 26)
 
 

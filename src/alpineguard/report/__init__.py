@@ -7,7 +7,7 @@ from typing import TextIO
 
 from ..model import Finding
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "checkstyle", "gitlab")
 
 
 @dataclass
