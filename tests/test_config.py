@@ -9,6 +9,7 @@ import textwrap
 import pytest
 from conftest import run_module
 
+from alpineguard.cli import build_parser, settings_from
 from alpineguard.config import ConfigError, build_settings, glob_matches, load_config
 from alpineguard.model import Severity
 
@@ -225,3 +226,18 @@ def test_config_error_class_is_what_the_loader_raises(repo):
     write(repo, ".alpineguard.yaml", "online: yes please\n")
     with pytest.raises(ConfigError, match="online"):
         load_config(cwd=str(repo))
+
+
+def test_offline_flag_beats_online_in_the_file(repo, monkeypatch):
+    write(repo, ".alpineguard.yaml", "online: true\nrequire-init: false\n")
+    monkeypatch.chdir(repo)
+    assert settings_from(build_parser().parse_args([])).online is True
+    assert settings_from(build_parser().parse_args(["--offline"])).online is False
+    assert settings_from(build_parser().parse_args(["--offline"])).require_init is False
+
+
+def test_no_inline_ignores_on_the_command_line(repo):
+    write(repo, "Dockerfile", "FROM alpine:3.21\n# alpineguard: ignore=AG101\nRUN apk add curl\n")
+    assert findings(run_module("--format", "json", "--select", "AG101", "Dockerfile", cwd=repo)) == []
+    result = run_module("--format", "json", "--select", "AG101", "--no-inline-ignores", "Dockerfile", cwd=repo)
+    assert findings(result) == [("AG101", "Dockerfile", "warning")]
