@@ -241,3 +241,13 @@ def test_no_inline_ignores_on_the_command_line(repo):
     assert findings(run_module("--format", "json", "--select", "AG101", "Dockerfile", cwd=repo)) == []
     result = run_module("--format", "json", "--select", "AG101", "--no-inline-ignores", "Dockerfile", cwd=repo)
     assert findings(result) == [("AG101", "Dockerfile", "warning")]
+
+
+def test_without_a_toml_reader_the_pyproject_table_is_a_clear_error(repo, monkeypatch):
+    import alpineguard.config as config
+    monkeypatch.setattr(config, "_toml_module", lambda: None)  # Python 3.10 without tomli
+    write(repo, "pyproject.toml", "[tool.alpineguard]\nignore = ['AG101']\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml: reading \[tool.alpineguard\] needs Python 3.11"):
+        load_config(cwd=str(repo))
+    write(repo, "pyproject.toml", "[project]\nname = 'x'\n")  # not ours: no reader needed
+    assert load_config(cwd=str(repo)) is None
