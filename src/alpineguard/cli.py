@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="date for end-of-support checks (default: today)")
     parser.add_argument("--no-inline-ignores", dest="inline_ignores", action="store_false",
                         help="report findings that inline pragmas would hide")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also the unsafe fixes")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalog")
     parser.add_argument("--explain", metavar="ID", help="explain one rule")
     parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs)")
@@ -133,8 +136,20 @@ def run(argv: Optional[list[str]] = None) -> int:
         sys.stdout.write(_explain(args.explain))
         return EXIT_CLEAN
     settings = settings_from(args)
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
 
     from .engine import fails
+    if args.fix or args.diff:
+        from . import fix
+        color = args.format == "text" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        findings, errors = fix.run(args.paths or ["."], settings, unsafe=args.unsafe_fixes, diff=args.diff,
+                                   fmt=args.format, output=args.output, quiet=args.quiet, color=color)
+        for error in errors:
+            sys.stderr.write(f"alpineguard: {error}\n")
+        if errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if fails(findings, settings.fail_level) else EXIT_CLEAN
     from .report import Report, render
     from .report.text_format import summary
     from .runner import check_paths

@@ -7,11 +7,13 @@ from typing import Optional
 from ..config import Settings
 from ..model import Command, Dockerfile, Edit, Fix, Instruction, Stage, Word
 from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name
+from .edits import command_removal, continuation, editable, remove_word, remove_words
 from .registry import Hit, rule
 
 _APK_CACHE = "/var/cache/apk"
 _CACHE_REMOVAL_ARGS = frozenset({"/var/cache/apk", "/var/cache/apk/", "/var/cache/apk/*", "/var/cache/*",
                                  "/var/cache", "/var/cache/", "/var/cache/apk/*.tar.gz"})
+_APK_CACHE_PATHS = frozenset({"/var/cache/apk", "/var/cache/apk/", "/var/cache/apk/*", "/var/cache/apk/*.tar.gz"})
 _INDEX_FETCHING = ("add", "update", "upgrade")
 
 
@@ -50,34 +52,84 @@ def _later(ins: Instruction, command: Command) -> list[Command]:
     return commands[commands.index(command) + 1:]
 
 
-def _word_gap_start(df: Dockerfile, word: Word) -> tuple[int, int]:
-    """Start of the blanks in front of `word` on its line (to delete ` -U` whole)."""
-    line, col = word.start
-    text = df.lines[line - 1]
-    while col > 1 and text[col - 2] in " \t":
-        col -= 1
-    return line, col
+def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
+    """Drop `-U`/`--update-cache`/`--update`, or the `U` of combined short flags (`-Uq`)."""
+    if not editable(word):
+        return None
+    if word.value.startswith("-") and not word.value.startswith("--") and len(word.value) > 2:
+        return Edit(word.start, word.end, word.value.replace("U", ""))
+    argv = call.command.argv
+    return remove_word(df, word, argv[argv.index(word) - 1], continuation(df, call.command))
 
 
-def _editable(word: Optional[Word]) -> bool:
-    """A word whose characters stand in the file exactly as its value (no quotes, no $VAR)."""
-    return word is not None and not word.expanded and word.raw == word.value
-
-
-def no_cache_fix(df: Dockerfile, call: ApkCall) -> Optional[Fix]:
-    if not _editable(call.subcommand_word):
+def _no_cache_edits(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[list[Edit]]:
+    """Edits that keep one apk call from leaving the index in the layer: an `apk update`
+    that an install follows is dropped; anything else gets `--no-cache` and loses `-U`."""
+    if call.has("no-cache"):
+        return []
+    if call.subcommand == "update":
+        if not _installs_later(_later(ins, call.command)) \
+                or not all(editable(w) for w in call.command.argv):
+            return None
+        return command_removal(df, ins, call.command)
+    if not editable(call.subcommand_word):
         return None
     edits = [Edit(call.subcommand_word.end, call.subcommand_word.end, " --no-cache")]
-    for name in ("update-cache",):
-        word = call.options.get(name)
-        if word is not None and _editable(word) and word.value in ("-U", "--update-cache", "--update"):
-            edits.append(Edit(_word_gap_start(df, word), word.end, ""))
-    return Fix("add --no-cache" + (" and drop the index refresh" if len(edits) > 1 else ""), tuple(edits))
+    refresh = call.options.get("update-cache")
+    if refresh is not None:
+        removal = _flag_removal(df, call, refresh)
+        if removal is None:
+            return None
+        edits.append(removal)
+    return edits
 
 
-def _next_command(ins: Instruction, command: Command) -> Optional[Command]:
-    later = _later(ins, command)
-    return later[0] if later else None
+def _cache_removal_edits(df: Dockerfile, ins: Instruction) -> Optional[list[Edit]]:
+    """Drop `rm -rf /var/cache/apk/*` from the RUN: the whole command, or its cache paths."""
+    edits: list[Edit] = []
+    for command in ins.commands:
+        if command.name != "rm" or not _removes_cache(command):
+            continue
+        argv = command.effective_argv()
+        if argv[0] is not command.argv[0]:
+            return None  # `sudo rm ...`: leave it as written
+        paths = [w for w in argv[1:] if not w.value.startswith("-")]
+        apk_paths = [w for w in paths if w.value in _APK_CACHE_PATHS]
+        if len(apk_paths) != len([w for w in paths if w.value in _CACHE_REMOVAL_ARGS]):
+            return None  # it also clears other caches (`/var/cache/*`): that stays useful
+        if len(apk_paths) == len(paths):
+            removal = command_removal(df, ins, command) if all(editable(w) for w in argv) else None
+        else:
+            removal = remove_words(df, command.argv, apk_paths, continuation(df, command))
+        if removal is None:
+            return None
+        edits.extend(removal)
+    return edits
+
+
+def no_cache_fix(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[Fix]:
+    """Add `--no-cache` to `call` (or drop the `apk update` it is). Once every apk call of
+    the RUN fetches without a cache, a `rm -rf /var/cache/apk/*` in it is pointless and goes
+    too; all calls of the RUN are then rewritten at once, so the fixes of several findings
+    in one RUN are the same edits and apply together."""
+    own = _no_cache_edits(df, ins, call)
+    if not own:
+        return None
+    edits = list(own)
+    if any(_removes_cache(c) for c in ins.commands):
+        others = [_no_cache_edits(df, ins, other) for other in apk_calls(ins.commands)
+                  if other is not call and other.subcommand in _INDEX_FETCHING]
+        removal = _cache_removal_edits(df, ins)
+        if removal and None not in others:
+            edits = sorted({*edits, *removal, *(e for group in others for e in group)},
+                           key=lambda e: (e.start, e.end))
+    if call.subcommand == "update":
+        description = "drop `apk update`: the install that follows fetches the index with --no-cache"
+    else:
+        description = "add --no-cache" + (" and drop the index refresh" if len(own) > 1 else "")
+    if len(edits) > len(own):
+        description += "; the RUN's other apk calls too, and the now-pointless cache removal"
+    return Fix(description, tuple(edits))
 
 
 @rule("AG101", "apk-cache-left", "warning",
@@ -107,25 +159,16 @@ def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     continue  # AG102 reports a lone update
                 yield Hit.at(call.apk_word, "apk update stores the package index in the layer; "
                              "let the apk add that follows fetch it with --no-cache",
-                             _drop_update_fix(ins, call))
+                             no_cache_fix(df, ins, call))
                 continue
             what = " ".join(w.value for w in call.packages[:4]) + (" ..." if len(call.packages) > 4 else "")
             target = f"apk {call.subcommand} {what}".strip()
             yield Hit.at(call.apk_word, f"`{target}` leaves the package index in the layer; add --no-cache",
-                         no_cache_fix(df, call))
+                         no_cache_fix(df, ins, call))
 
 
 def _installs_later(commands: list[Command]) -> bool:
     return any(c.subcommand in ("add", "upgrade") for c in apk_calls(commands))
-
-
-def _drop_update_fix(ins: Instruction, call: ApkCall) -> Optional[Fix]:
-    nxt = _next_command(ins, call.command)
-    argv = call.command.argv
-    if (nxt is None or nxt.connector not in ("&&", ";") or call.command.depth != nxt.depth
-            or len(argv) != 2 or not all(_editable(w) for w in argv)):
-        return None
-    return Fix("drop `apk update &&`", (Edit(call.command.start, nxt.start, ""),))
 
 
 @rule("AG102", "apk-update-own-layer", "warning",
@@ -137,14 +180,32 @@ and the image carries a copy of it. `apk add --no-cache` fetches a fresh index i
 RUN that needs it.""",
       bad="RUN apk update\nRUN apk add --no-cache curl",
       good="RUN apk add --no-cache curl",
-      fix="Remove the lone `apk update`; use `apk add --no-cache` where packages are installed.")
+      fix="Remove the lone `apk update` and add `--no-cache` to the `apk add` that follows it in the "
+          "stage (only when the next apk command is that `apk add`: an `apk search` may need the index).")
 def apk_update_own_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    for _stage, ins, calls in apk_runs(df):
+    for stage, ins, calls in apk_runs(df):
         for call in calls:
             if call.subcommand == "update" and not _installs_later(_later(ins, call.command)):
                 yield Hit.at(call.apk_word, f"apk update at line {call.apk_word.start[0]} installs nothing "
                              "in its RUN: the index is cached in a layer of its own; "
-                             "fold it into apk add --no-cache")
+                             "fold it into apk add --no-cache", _fold_update_fix(df, stage, ins, call))
+
+
+def _fold_update_fix(df: Dockerfile, stage: Stage, ins: Instruction, call: ApkCall) -> Optional[Fix]:
+    """Drop a lone `apk update` when the next apk command of the stage is an `apk add`,
+    which then fetches the index itself with `--no-cache`."""
+    following = [(later, c) for later in stage.instructions[stage.instructions.index(ins):]
+                 if later.keyword == "RUN" for c in apk_calls(_later(ins, call.command) if later is ins
+                                                               else later.commands)]
+    if not following or following[0][1].subcommand != "add" or not all(editable(w) for w in call.command.argv):
+        return None
+    target_ins, target = following[0]
+    removal = command_removal(df, ins, call.command)
+    no_cache = _no_cache_edits(df, target_ins, target)
+    if removal is None or no_cache is None:
+        return None
+    return Fix(f"drop the lone `apk update`; the apk add at line {target.apk_word.start[0]} fetches the "
+               "index with --no-cache", tuple(removal + no_cache))
 
 
 @rule("AG103", "apk-upgrade", "info",
@@ -242,10 +303,12 @@ changes. A virtual package names the set once: `apk add --virtual .build-deps ..
       good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps",
       fix="Rewrite to `apk add --virtual .build-deps ...` and `apk del .build-deps`.")
 def apk_del_repeats_list(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    for _stage, _ins, calls in apk_runs(df):
+    for _stage, ins, calls in apk_runs(df):
         added: dict[str, int] = {}
+        adds: list[ApkCall] = []
         for call in calls:
             if call.subcommand == "add" and call.virtual is None:
+                adds.append(call)
                 for word in call.packages:
                     added.setdefault(package_name(word), word.start[0])
             elif call.subcommand == "del":
@@ -253,7 +316,42 @@ def apk_del_repeats_list(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                 if len(repeated) >= 2:
                     yield Hit.at(call.apk_word, f"apk del repeats {', '.join(repeated)} from the apk add "
                                  f"at line {added[repeated[0]]}; install them as a virtual package "
-                                 "(apk add --virtual .build-deps ...) and apk del .build-deps")
+                                 "(apk add --virtual .build-deps ...) and apk del .build-deps",
+                                 _virtual_package_fix(df, adds, call))
+
+
+def _virtual_name(df: Dockerfile) -> str:
+    """`.build-deps`, or `.build-deps-N` when the file already defines that virtual package
+    (a second `apk add --virtual` of the same name would replace the first one's list)."""
+    taken = {call.virtual.value for stage in df.stages for _, cmd in stage.commands()
+             for call in apk_calls([cmd]) if call.virtual is not None}
+    name, n = ".build-deps", 1
+    while name in taken:
+        n += 1
+        name = f".build-deps-{n}"
+    return name
+
+
+def _virtual_package_fix(df: Dockerfile, adds: list[ApkCall], delete: ApkCall) -> Optional[Fix]:
+    """Only where one `apk add` installs exactly packages that the `apk del` removes: a
+    virtual package holding packages meant to stay would delete them too."""
+    deleted = {package_name(w) for w in delete.packages}
+    owners = [a for a in adds if any(package_name(w) in deleted for w in a.packages)]
+    if len(owners) != 1:
+        return None
+    add = owners[0]
+    if any(package_name(w) not in deleted for w in add.packages) \
+            or not all(editable(w) for w in [*add.packages, *delete.command.argv]):
+        return None
+    name = _virtual_name(df)
+    added = {package_name(w) for w in add.packages}
+    repeated = [w for w in delete.packages if package_name(w) in added]
+    removal = remove_words(df, delete.command.argv, repeated[1:], continuation(df, delete.command))
+    if removal is None:
+        return None
+    edits = [Edit(add.packages[0].start, add.packages[0].start, f"--virtual {name} "),
+             Edit(repeated[0].start, repeated[0].end, name), *removal]
+    return Fix(f"install as virtual package {name} and apk del {name}", tuple(edits))
 
 
 @rule("AG107", "virtual-not-deleted", "warning",
