@@ -7,8 +7,8 @@ CRLF file stays CRLF. Each fix applies whole or not at all. Fixes are taken in f
 order (path, line, column, rule); one whose edits overlap an edit already taken is
 skipped for this pass, except that an identical edit is shared (two findings in one RUN
 that both add `--no-cache` to the same word). `--fix` repeats passes until no fix is
-left or applies, so skipped fixes get their turn on the re-parsed text; a pass that
-would make the file unparseable is undone fix by fix.
+left or applies, so skipped fixes get their turn on the re-parsed text. A file that
+does not parse is not fixed, and a fix that would make it unparseable is refused.
 """
 from __future__ import annotations
 
@@ -155,21 +155,26 @@ class FixOutcome:
 
 
 def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
-    """Apply every usable fix to `text`, pass after pass, re-checking in between."""
+    """Apply every usable fix to `text`, pass after pass, re-checking in between.
+
+    A file that does not parse is left alone: where the parser lost its way, positions
+    may point at the wrong text.
+    """
     outcome = FixOutcome(path, text, text)
     result = check_text(text, path, settings)
     refused: set[tuple[str, str]] = set()  # fixes that would break the file
     for _ in range(MAX_PASSES):
+        if _problems(text):
+            break
         candidates = [f for f in result.findings if usable(f, unsafe) and (f.rule, f.message) not in refused]
         chosen, _skipped = choose_fixes(text, candidates, unsafe)
         if not chosen:
             break
         new_text = _apply_fixes(text, chosen)
-        baseline = _problems(text)
-        if _problems(new_text) > baseline:
+        if _problems(new_text):
             kept = []
             for finding in chosen:
-                if _problems(_apply_fixes(text, [*kept, finding])) > baseline:
+                if _problems(_apply_fixes(text, [*kept, finding])):
                     refused.add((finding.rule, finding.message))
                 else:
                     kept.append(finding)
