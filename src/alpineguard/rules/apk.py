@@ -54,7 +54,7 @@ def _later(ins: Instruction, command: Command) -> list[Command]:
 
 def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
     """Drop `-U`/`--update-cache`/`--update`, or the `U` of combined short flags (`-Uq`)."""
-    if not editable(word):
+    if not editable(df, word):
         return None
     if word.value.startswith("-") and not word.value.startswith("--") and len(word.value) > 2:
         return Edit(word.start, word.end, word.value.replace("U", ""))
@@ -69,10 +69,10 @@ def _no_cache_edits(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional
         return []
     if call.subcommand == "update":
         if not _installs_later(_later(ins, call.command)) \
-                or not all(editable(w) for w in call.command.argv):
+                or not all(editable(df, w) for w in call.command.argv):
             return None
         return command_removal(df, ins, call.command)
-    if not editable(call.subcommand_word):
+    if not editable(df, call.subcommand_word):
         return None
     edits = [Edit(call.subcommand_word.end, call.subcommand_word.end, " --no-cache")]
     refresh = call.options.get("update-cache")
@@ -98,7 +98,7 @@ def _cache_removal_edits(df: Dockerfile, ins: Instruction) -> Optional[list[Edit
         if len(apk_paths) != len([w for w in paths if w.value in _CACHE_REMOVAL_ARGS]):
             return None  # it also clears other caches (`/var/cache/*`): that stays useful
         if len(apk_paths) == len(paths):
-            removal = command_removal(df, ins, command) if all(editable(w) for w in argv) else None
+            removal = command_removal(df, ins, command) if all(editable(df, w) for w in argv) else None
         else:
             removal = remove_words(df, command.argv, apk_paths, continuation(df, command))
         if removal is None:
@@ -197,7 +197,7 @@ def _fold_update_fix(df: Dockerfile, stage: Stage, ins: Instruction, call: ApkCa
     following = [(later, c) for later in stage.instructions[stage.instructions.index(ins):]
                  if later.keyword == "RUN" for c in apk_calls(_later(ins, call.command) if later is ins
                                                                else later.commands)]
-    if not following or following[0][1].subcommand != "add" or not all(editable(w) for w in call.command.argv):
+    if not following or following[0][1].subcommand != "add" or not all(editable(df, w) for w in call.command.argv):
         return None
     target_ins, target = following[0]
     removal = command_removal(df, ins, call.command)
@@ -341,17 +341,19 @@ def _virtual_package_fix(df: Dockerfile, adds: list[ApkCall], delete: ApkCall) -
         return None
     add = owners[0]
     if any(package_name(w) not in deleted for w in add.packages) \
-            or not all(editable(w) for w in [*add.packages, *delete.command.argv]):
+            or not all(editable(df, w) for w in [*add.packages, *delete.command.argv]):
         return None
     name = _virtual_name(df)
     added = {package_name(w) for w in add.packages}
     repeated = [w for w in delete.packages if package_name(w) in added]
-    removal = remove_words(df, delete.command.argv, repeated[1:], continuation(df, delete.command))
-    if removal is None:
-        return None
-    edits = [Edit(add.packages[0].start, add.packages[0].start, f"--virtual {name} "),
-             Edit(repeated[0].start, repeated[0].end, name), *removal]
-    return Fix(f"install as virtual package {name} and apk del {name}", tuple(edits))
+    escape = continuation(df, delete.command)
+    for kept in (repeated[0], repeated[-1]):  # the word that becomes the name; the others go
+        removal = remove_words(df, delete.command.argv, [w for w in repeated if w is not kept], escape)
+        if removal is not None:
+            edits = [Edit(add.packages[0].start, add.packages[0].start, f"--virtual {name} "),
+                     Edit(kept.start, kept.end, name), *removal]
+            return Fix(f"install as virtual package {name} and apk del {name}", tuple(edits))
+    return None
 
 
 @rule("AG107", "virtual-not-deleted", "warning",

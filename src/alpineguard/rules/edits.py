@@ -16,9 +16,13 @@ from ..model import Command, Dockerfile, Edit, Instruction, Pos, Word
 _DROPPABLE_AFTER = ("&&", ";", "\n")
 
 
-def editable(word: Optional[Word]) -> bool:
-    """A word whose characters stand in the file exactly as its value (no quotes, no $VAR)."""
-    return word is not None and not word.expanded and word.raw == word.value
+def editable(df: Dockerfile, word: Optional[Word]) -> bool:
+    """A word whose value stands in the file exactly where the word says (no quotes, no
+    $VAR, and no escapes in an enclosing `sh -c` string that shift its position)."""
+    if word is None or word.expanded or word.raw != word.value or word.start[0] != word.end[0]:
+        return False
+    line, col = word.start
+    return _line(df, line)[col - 1:word.end[1] - 1] == word.value
 
 
 def continuation(df: Dockerfile, command: Command) -> str:
@@ -107,6 +111,8 @@ def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> Optio
     if command not in commands or command.redirects or not command.argv:
         return None
     if len(commands) == 1:
+        if _comment_between(df, ins.start[0] - 1, ins.end_line + 1):
+            return None  # the instruction holds comments: removing it would lose them
         return [instruction_removal(ins)]
     escape = continuation(df, command)
     index = commands.index(command)
