@@ -143,7 +143,9 @@ also keeps it out of the layer. A lone `apk update` in its own RUN is reported a
 AG102 instead. hadolint's DL3019 is the same check.""",
       bad="RUN apk update && apk add curl",
       good="RUN apk add --no-cache curl",
-      fix="Add `--no-cache` to the apk command; drop `apk update &&` and `-U`/`--update` before it.")
+      fix="Add `--no-cache` to the apk command; drop `apk update &&` and `-U`/`--update`. When "
+          "the RUN also removes `/var/cache/apk`, every apk call in it gets `--no-cache` and the "
+          "removal goes.")
 def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for _stage, ins, calls in apk_runs(df):
         if _cache_mounted(ins):
@@ -301,7 +303,9 @@ changes. A virtual package names the set once: `apk add --virtual .build-deps ..
 `apk del .build-deps`.""",
       bad="RUN apk add --no-cache gcc musl-dev && make && apk del gcc musl-dev",
       good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps",
-      fix="Rewrite to `apk add --virtual .build-deps ...` and `apk del .build-deps`.")
+      fix="Rewrite to `apk add --virtual .build-deps ...` and `apk del .build-deps` (a free name), "
+          "where one apk add installs only packages that the apk del removes: a virtual package "
+          "would take packages meant to stay with it.")
 def apk_del_repeats_list(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for _stage, ins, calls in apk_runs(df):
         added: dict[str, int] = {}
