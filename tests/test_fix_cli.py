@@ -88,3 +88,19 @@ def test_unreadable_and_unparseable_files_are_reported_not_touched(tmp_path):
     out = done.stdout.decode()
     assert '"AG002"' in out and '"AG001"' in out
     assert done.returncode == 1 and "Traceback" not in done.stderr.decode()
+
+
+def test_standard_input_without_fixes_is_echoed_unchanged(tmp_path):
+    text = b"FROM alpine:3.24\r\nRUN apt-get install -y curl\r\n"
+    done = run_module("--fix", "-", cwd=tmp_path, stdin=text)
+    assert done.stdout == text
+    assert "AG203" in done.stderr.decode() and done.returncode == 1
+
+
+def test_json_report_after_fix_lists_only_what_remains(tmp_path):
+    import json
+    write(tmp_path)
+    done = run_module("--fix", "--format", "json", "--output", "report.json", "Dockerfile", cwd=tmp_path)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert sorted(f["rule"] for f in report["findings"]) == ["AG201", "AG203"]
+    assert done.stdout == b""

@@ -146,6 +146,7 @@ class FixOutcome:
     path: str
     original: str
     text: str
+    found: list[Finding] = field(default_factory=list)  # in the original text
     fixed: list[Finding] = field(default_factory=list)  # as found, in the pass that fixed them
     result: Optional[FileResult] = None  # the findings that remain in `text`
 
@@ -160,14 +161,14 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False) -> 
     A file that does not parse is left alone: where the parser lost its way, positions
     may point at the wrong text.
     """
-    outcome = FixOutcome(path, text, text)
     result = check_text(text, path, settings)
+    outcome = FixOutcome(path, text, text, found=list(result.findings))
     refused: set[tuple[str, str]] = set()  # fixes that would break the file
     for _ in range(MAX_PASSES):
         if _problems(text):
             break
         candidates = [f for f in result.findings if usable(f, unsafe) and (f.rule, f.message) not in refused]
-        chosen, _skipped = choose_fixes(text, candidates, unsafe)
+        chosen = choose_fixes(text, candidates, unsafe)[0]
         if not chosen:
             break
         new_text = _apply_fixes(text, chosen)
@@ -231,48 +232,55 @@ def _fixed_summary(fixed: list[Finding]) -> str:
 
 def run(paths: list[str], settings: Settings, *, unsafe: bool, diff: bool, fmt: str,
         output: Optional[str], quiet: bool, color: bool) -> tuple[list[Finding], list[str]]:
-    """`--fix` / `--diff` over `paths`. Returns the findings that remain and internal errors.
+    """`--fix` / `--diff` over `paths`. Returns the findings that decide the exit status
+    (what remains after `--fix`; with `--diff`, nothing changed, so what was found) and
+    the internal errors.
 
     `--diff` prints only the diff (to standard output or `output`) and writes nothing.
     `--fix` writes the files, reports the remaining findings in `fmt` and, on standard
-    error, what it fixed. A fixed standard input goes to standard output, and its report
+    error, what it fixed. With `-`, the fixed text goes to standard output and the report
     to standard error.
     """
     from . import __version__
-    from .discovery import discover
     from .report import Report, render
     from .report.text_format import summary
+    from .runner import files
 
     outcomes: list[FixOutcome] = []
-    findings: list[Finding] = []
+    found: list[Finding] = []  # before fixing
+    remaining: list[Finding] = []  # after fixing
     errors: list[str] = []
-    files = 0
+    count = 0
     stdin_text: Optional[str] = None
-    for path in discover(paths):
-        files += 1
-        data = sys.stdin.buffer.read() if path == "-" else None
-        outcome, result = fix_file(path, settings, unsafe, data)
+    for path, file_settings, data in files(paths, settings):
+        count += 1
+        outcome, result = fix_file(path, file_settings, unsafe, data)
         errors.extend(result.errors)
+        remaining.extend(result.findings)
         if outcome is None:
-            findings.extend(result.findings)
+            found.extend(result.findings)
             continue
         outcomes.append(outcome)
-        findings.extend(outcome.result.findings if not diff else check_text(outcome.original, path, settings).findings)
-        if diff or not outcome.changed:
+        found.extend(outcome.found)
+        if diff:
             continue
         if path == "-":
             stdin_text = outcome.text
-        else:
-            _write(path, outcome.text)
-    findings.sort(key=lambda f: f.sort_key)
+        elif outcome.changed:
+            try:
+                _write(path, outcome.text)
+            except OSError as error:
+                errors.append(f"{path}: cannot write the fixes: {error.strerror or error}")
+                outcome.text = outcome.original
+    findings = sorted(found if diff else remaining, key=lambda f: f.sort_key)
 
-    stream: TextIO = open(output, "w", encoding="utf-8") if output else (
-        sys.stderr if stdin_text is not None else sys.stdout)
+    to_stderr = not diff and "-" in (o.path for o in outcomes)
+    stream: TextIO = open(output, "w", encoding="utf-8") if output else sys.stderr if to_stderr else sys.stdout
     try:
         if diff:
             stream.write("".join(unified_diff(o) for o in outcomes if o.changed))
         else:
-            render(fmt, Report(__version__, findings, errors, files, color and stream is sys.stdout), stream)
+            render(fmt, Report(__version__, findings, errors, count, color and stream is sys.stdout), stream)
     finally:
         if output:
             stream.close()
@@ -281,14 +289,11 @@ def run(paths: list[str], settings: Settings, *, unsafe: bool, diff: bool, fmt: 
     if not quiet:
         changed = [o for o in outcomes if o.changed]
         fixed = sum(len(o.fixed) for o in changed)
-        verb = "would fix" if diff else "fixed"
         if not diff:
             for o in changed:
                 sys.stderr.write(f"{o.path}: fixed {len(o.fixed)} ({_fixed_summary(o.fixed)})\n")
-        remaining = [f for o in outcomes for f in o.result.findings] + \
-            [f for f in findings if all(f.path != o.path for o in outcomes)]
-        after = "remaining after the fixes" if diff else "remaining"
+        verb, after = ("would fix", "remaining after the fixes") if diff else ("fixed", "remaining")
         sys.stderr.write(f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {len(changed)} "
                          f"file{'s' if len(changed) != 1 else ''}; {after}: "
-                         f"{summary(Report(__version__, remaining, errors, files))}\n")
+                         f"{summary(Report(__version__, remaining, errors, count))}\n")
     return findings, errors

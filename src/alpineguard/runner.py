@@ -2,19 +2,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Optional
 
 from .config import Settings
 from .discovery import discover
 from .engine import FileResult, check_file
 
 
-def check_paths(paths: Iterable[str], settings: Settings) -> list[FileResult]:
-    """One result per file found under `paths`, in discovery order (`-` reads stdin)."""
-    results = []
+def files(paths: Iterable[str], settings: Settings) -> Iterator[tuple[str, Settings, Optional[bytes]]]:
+    """Each file a run covers, in discovery order, with its settings (and the data of `-`).
+    Checking and fixing both walk this list, so they cover the same files the same way."""
     for path in discover(paths, settings.exclude):
         if path == "-":
-            results.append(check_file("-", settings, display_path="-", data=sys.stdin.buffer.read()))
+            yield path, settings, sys.stdin.buffer.read()
         else:
-            results.append(check_file(path, settings.for_path(path)))
-    return results
+            yield path, settings.for_path(path), None
+
+
+def check_paths(paths: Iterable[str], settings: Settings) -> list[FileResult]:
+    """One result per file found under `paths`, in discovery order (`-` reads stdin)."""
+    return [check_file(path, file_settings, display_path=path, data=data)
+            for path, file_settings, data in files(paths, settings)]
