@@ -13,7 +13,7 @@ _ALPINE_RELEASE_IN_TAG = re.compile(r"alpine-?(\d+\.\d+)")
 _RELEASE_TAG = re.compile(r"(\d+\.\d+)(?:\.\d+)?(?:$|[-_])")
 
 
-def _matches(ref: ImageRef, patterns: Iterable[str]) -> bool:
+def image_matches(ref: ImageRef, patterns: Iterable[str]) -> bool:
     full = f"{ref.registry}/{ref.path}" if ref.registry else ref.path
     return any(fnmatch.fnmatchcase(full, p) or fnmatch.fnmatchcase(ref.path, p) for p in patterns)
 
@@ -47,14 +47,14 @@ class ImageClassifier:
     def __call__(self, ref: ImageRef) -> tuple[ImageKind, Optional[str]]:
         if ref.path == "scratch" and not ref.registry:
             return ImageKind.SCRATCH, None
-        if _matches(ref, self.alpine):
+        if image_matches(ref, self.alpine):
             return ImageKind.ALPINE, alpine_release_of(ref)
-        if _matches(ref, self.apk_glibc):
+        if image_matches(ref, self.apk_glibc):
             return ImageKind.APK_GLIBC, None
         if is_alpine_tagged(ref):
             return ImageKind.ALPINE, alpine_release_of(ref)
         tag_words = set(re.split(r"[-_.]", ref.tag.lower())) if ref.tag else set()
-        if _matches(ref, self.non_apk) or tag_words & self.non_apk_tag_words:
+        if image_matches(ref, self.non_apk) or tag_words & self.non_apk_tag_words:
             return ImageKind.NON_APK, None
         if not ref.registry and ref.path in self.debian_by_default:
             return ImageKind.NON_APK, None

@@ -122,7 +122,8 @@ class Command:
 
     `connector` is the operator that joined it to the previous command in its list
     (`&&`, `||`, `;`, `|`, `&`, newline) or None for the first one. `depth` counts
-    `sh -c` nestings; `interpreter` is the shell that reads it.
+    `sh -c` nestings; `interpreter` is the shell that reads it; `script` the shell
+    source it was read from (shared by the commands of one script).
     """
     argv: list[Word]
     assignments: list[Word] = field(default_factory=list)
@@ -131,6 +132,7 @@ class Command:
     depth: int = 0
     interpreter: str = "sh"
     heredoc_fed: bool = False
+    script: Optional[SourceText] = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:

@@ -287,7 +287,7 @@ class _StageBuilder:
             stage.kind, stage.kind_inferred = ImageKind.ALPINE, True
 
 
-def _shebang_interpreter(body: SourceText) -> Optional[str]:
+def shebang_interpreter(body: SourceText) -> Optional[str]:
     if not body.text.startswith("#!"):
         return None
     first = body.text.split("\n", 1)[0][2:].split()
@@ -317,7 +317,7 @@ def _run_commands(ins: Instruction, env: Mapping[str, str], shell: list[str]) ->
                     feeders.append((command.name, redirect.body))
     if not commands:
         # `RUN <<EOF`: the heredoc is the script, run by its shebang or the SHELL.
-        feeders = [(_shebang_interpreter(doc.body) or shell_name, doc.body) for doc in ins.heredocs]
+        feeders = [(shebang_interpreter(doc.body) or shell_name, doc.body) for doc in ins.heredocs]
     for interpreter, body in feeders:
         if interpreter in SHELLS:
             nested = parse_shell(body, env, interpreter=interpreter)

@@ -27,8 +27,11 @@ _KEYWORDS_SEPARATING = frozenset({"then", "else", "elif", "fi", "do", "done", "{
 
 
 class _Token:
-    """A word (one or more fields after splitting), an operator, a newline or a redirection."""
-    __slots__ = ("kind", "text", "words", "start", "redirect")
+    """A word (one or more fields after splitting), an operator, a newline or a redirection.
+
+    `index` is where the token starts in the lexed source's text.
+    """
+    __slots__ = ("kind", "text", "words", "start", "redirect", "index")
 
     def __init__(self, kind: str, text: str, start: Pos, words: Optional[list[Word]] = None,
                  redirect: Optional[Redirect] = None):
@@ -37,10 +40,14 @@ class _Token:
         self.start = start
         self.words = words or []
         self.redirect = redirect
+        self.index = 0
 
     @property
     def word(self) -> Word:
         return self.words[0]
+
+
+Token = _Token  # the public name, for rules that look at shell syntax itself
 
 
 class _WordBuilder:
@@ -147,10 +154,12 @@ class _Lexer:
                 end = text.find("\n", self.i)
                 self.i = n if end < 0 else end
             else:
+                index = self.i
                 token = self._operator_or_redirect()
                 if token is None:
                     token = self._word()
                 if token is not None:
+                    token.index = index
                     yield token
 
     def _operator_or_redirect(self) -> Optional[_Token]:
@@ -341,6 +350,11 @@ class _Lexer:
         self._keep_raw(builder, begin, self.i)
 
 
+def tokenize(src: SourceText, env: Mapping[str, str]) -> list["Token"]:
+    """The tokens of shell source; here-document bodies are read into their redirects."""
+    return list(_Lexer(src, env).tokens())
+
+
 _SEPARATORS = {"&&", "||", ";", ";;", ";&", "|", "|&", "&", "(", ")", "\n"}
 
 
@@ -348,7 +362,7 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
                 interpreter: str = "sh") -> list[Command]:
     """Split shell source into simple commands, reading `sh -c` bodies recursively."""
     commands: list[Command] = []
-    current = Command(argv=[], depth=depth, interpreter=interpreter)
+    current = Command(argv=[], depth=depth, interpreter=interpreter, script=src)
     connector: Optional[str] = None
     skip_until: Optional[set[str]] = None  # after `for`/`case`/`select` headers
     case_depth = 0
@@ -362,9 +376,9 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
             connector = next_connector
         elif next_connector is not None and connector is None and commands:
             connector = next_connector
-        current = Command(argv=[], depth=depth, interpreter=interpreter)
+        current = Command(argv=[], depth=depth, interpreter=interpreter, script=src)
 
-    tokens = list(_Lexer(src, env).tokens())
+    tokens = tokenize(src, env)
     index = 0
     while index < len(tokens):
         token = tokens[index]
