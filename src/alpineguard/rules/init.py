@@ -1,0 +1,326 @@
+"""AG3xx: PID 1, init and entrypoint of the final image."""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from ..config import Settings
+from ..images import image_matches
+from ..knowledge import load_data
+from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
+from ..parsing.apk import installed_packages
+from ..parsing.shell import parse_shell, split_words
+from .registry import Hit, rule
+
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_INSTALLABLE = ("tini", "dumb-init", "catatonit")  # inits that come as one binary
+# Unquoted plain text, or a quoted part in which the shell would expand nothing.
+_PLAIN_WORD = re.compile(r"""(?:[\w./:=@%+,-]+|'[^']*'|"[^"$`\\!]*")+""")
+_SHELL_BUILTINS = frozenset({"exec", "cd", "set", "export", "unset", ".", "source", "eval", "trap",
+                             "ulimit", "umask", "read", "wait", "shift", "alias", "local", "readonly"})
+
+
+@lru_cache(maxsize=1)
+def _init_data() -> dict:
+    return load_data("init.yaml")
+
+
+def init_family(path: str) -> Optional[str]:
+    """Which init a program path names (`/tini-static-amd64` -> tini), None for no init."""
+    name = path.rsplit("/", 1)[-1]
+    if path == "/init" or name == "s6-svscan":
+        return "s6-overlay"
+    for family in _INSTALLABLE:
+        if name == family or (name.startswith(family) and name[len(family)] in "-_."):
+            return family
+    return None
+
+
+@dataclass
+class _Process:
+    """What the image starts: the ENTRYPOINT and CMD in force at the end of a stage."""
+    entrypoint: Optional[Instruction]  # the last ENTRYPOINT of the lineage, also `ENTRYPOINT []`
+    cmd: Optional[Instruction]  # None when a later ENTRYPOINT reset an inherited CMD
+
+    def programs(self) -> list[Word]:
+        return [word for word in (program(self.entrypoint), program(self.cmd)) if word is not None]
+
+    @property
+    def pid1(self) -> Optional[Word]:
+        return program(self.entrypoint) or program(self.cmd)
+
+
+def process(stage: Stage) -> _Process:
+    entrypoint = cmd = None
+    for current in reversed(stage.lineage()):
+        cmd_in_stage = False
+        for ins in current.instructions:
+            if ins.keyword == "CMD":
+                cmd, cmd_in_stage = ins, True
+            elif ins.keyword == "ENTRYPOINT":
+                entrypoint = ins
+                if not cmd_in_stage:
+                    cmd = None  # Docker: ENTRYPOINT resets a CMD the stage inherited
+    return _Process(entrypoint, cmd)
+
+
+def program(ins: Optional[Instruction]) -> Optional[Word]:
+    """The word naming the program an ENTRYPOINT or CMD starts (after env/exec wrappers)."""
+    if ins is None:
+        return None
+    if ins.exec_form is not None:
+        argv = Command(argv=list(ins.exec_form)).effective_argv()
+    else:
+        argv = ins.commands[0].effective_argv() if ins.commands else []
+    return argv[0] if argv else None
+
+
+def _final_alpine(df: Dockerfile) -> Optional[Stage]:
+    stage = df.final_stage
+    return stage if stage is not None and stage.kind is ImageKind.ALPINE else None
+
+
+def _base_runs_init(stage: Stage, settings: Settings) -> bool:
+    image = stage.root.image
+    patterns = tuple(_init_data()["images"]) + tuple(settings.init_images)
+    return image.resolved and image_matches(image, patterns)
+
+
+@dataclass
+class _Placed:
+    path: str
+    content: Optional[SourceText] = None  # known for `COPY <<EOF /path`
+
+
+def _copy_operands(ins: Instruction) -> list[str]:
+    text = ins.args.text.strip()
+    if text.startswith("["):
+        try:
+            values = json.loads(text)
+            if isinstance(values, list) and all(isinstance(v, str) for v in values):
+                return values
+        except ValueError:
+            pass
+    return [word.value for word in split_words(ins.args, ins.env)]
+
+
+def placed_files(stage: Stage) -> list[_Placed]:
+    """Paths the lineage puts files at: COPY/ADD destinations and absolute paths a RUN names.
+
+    Taking every absolute path a RUN mentions (`wget -O /tini`, `ln -s /sbin/tini /tini`)
+    as placed is deliberately lenient: the rules that use this report errors.
+    """
+    placed: list[_Placed] = []
+    workdir = "/"
+    for current in reversed(stage.lineage()):
+        for ins in current.instructions:
+            if ins.keyword == "WORKDIR":
+                words = split_words(ins.args, ins.env)
+                if words:
+                    workdir = posixpath.join(workdir, words[0].value)
+            elif ins.keyword in ("COPY", "ADD"):
+                operands = _copy_operands(ins)
+                sources = [(posixpath.basename(s.split("?", 1)[0].rstrip("/")), None) for s in operands[:-1]]
+                sources += [(doc.delimiter, doc.body) for doc in ins.heredocs]
+                if not operands or not sources:
+                    continue
+                dest = operands[-1]
+                into_dir = dest.endswith(("/", "/.")) or dest in (".", "..") or len(sources) > 1
+                dest = posixpath.normpath(posixpath.join(workdir, dest))
+                for name, body in sources:
+                    if not into_dir:
+                        placed.append(_Placed(dest, body))
+                    # also for a file-like destination: `COPY tini /usr/local/bin` copies into the directory
+                    placed.append(_Placed(posixpath.join(dest, name), body))
+            elif ins.keyword == "RUN":
+                for command in ins.commands:
+                    for word in command.argv:
+                        value = word.value.split("=", 1)[-1] if word.value.startswith("-") else word.value
+                        if value.startswith("/"):
+                            placed.append(_Placed(posixpath.normpath(value)))
+    return placed
+
+
+def _path_dirs(stage: Stage) -> list[str]:
+    return stage.env.get("PATH", _DEFAULT_PATH).split(":")
+
+
+def _finds(stage: Stage, name: str, path: str) -> bool:
+    """Would running `name` (a bare name or a path) start the file at `path`?"""
+    if name.startswith("/"):
+        return posixpath.normpath(name) == path
+    return posixpath.basename(path) == name and posixpath.dirname(path) in _path_dirs(stage)
+
+
+@dataclass
+class _InitCall:
+    word: Word
+    family: str
+    providers: list[str]  # paths where the lineage installs or places this init
+    found: bool  # the word reaches one of them
+
+
+def _init_calls(df: Dockerfile, settings: Settings) -> Iterator[_InitCall]:
+    """tini / dumb-init / catatonit started by the final image's ENTRYPOINT or CMD.
+
+    Skipped when the base image brings an init of its own, or when the base is unknown
+    (taken as Alpine only because the stage runs apk): what it ships cannot be known.
+    """
+    stage = _final_alpine(df)
+    if stage is None or stage.root.kind_inferred or _base_runs_init(stage, settings):
+        return
+    installed = installed_packages(stage)
+    packaged = [path for package, path in _init_data()["packages"].items() if package in installed]
+    placed = [p.path for p in placed_files(stage)]
+    for word in process(stage).programs():
+        family = init_family(word.value)
+        if family not in _INSTALLABLE:
+            continue
+        providers = [p for p in packaged + placed if init_family(p) == family]
+        unclear = "/" in word.value and not word.value.startswith("/")  # ./tini: depends on WORKDIR
+        found = unclear or any(_finds(stage, word.value, p) for p in providers)
+        yield _InitCall(word, family, list(dict.fromkeys(providers)), found)
+
+
+def _hands_over_to_init(stage: Stage, pid1: Word) -> bool:
+    """An entrypoint script written in the Dockerfile (`COPY <<EOF /entrypoint.sh`) that runs an init."""
+    for placed in placed_files(stage):
+        if placed.content is not None and _finds(stage, pid1.value, placed.path):
+            if any(init_family(c.effective_argv()[0].value) for c in parse_shell(placed.content, stage.env)
+                   if c.effective_argv()):
+                return True
+    return False
+
+
+@rule("AG301", "no-init", "info",
+      "The final image's process runs as PID 1 with no init.",
+      rationale="""
+PID 1 gets no default signal handlers from the kernel and must reap orphaned children.
+Most programs do neither: `docker stop` waits its timeout and then kills, and zombies
+pile up. An init (tini, dumb-init, s6-overlay `/init`, catatonit) as ENTRYPOINT does
+both. An entrypoint script that ends in `exec "$@"` still leaves the app as PID 1.
+Not reported when no ENTRYPOINT or CMD is set in the Dockerfile (the base image's own
+process runs, which the checker cannot see), when the base image is known to run an init
+(`knowledge/init.yaml`, `init_images` in the settings) and the Dockerfile sets no
+ENTRYPOINT, or when `require_init` is off (platforms that inject one: `docker run --init`,
+`init: true` in Compose).""",
+      bad='FROM alpine:3.20\nCOPY app /usr/local/bin/app\nCMD ["app"]',
+      good='FROM alpine:3.20\nRUN apk add --no-cache tini\nCOPY app /usr/local/bin/app\n'
+           'ENTRYPOINT ["/sbin/tini", "--"]\nCMD ["app"]')
+def no_init(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    stage = _final_alpine(df)
+    if not settings.require_init or stage is None:
+        return
+    running = process(stage)
+    if running.entrypoint is None and (running.cmd is None or _base_runs_init(stage, settings)):
+        return
+    pid1 = running.pid1
+    if pid1 is None or any(init_family(w.value) for w in running.programs()):
+        return
+    if _hands_over_to_init(stage, pid1):
+        return
+    yield Hit.at(pid1, f"`{pid1.value}` runs as PID 1 with no init: signals are not forwarded and zombies "
+                 "are not reaped; start it under an init (apk add tini, ENTRYPOINT [\"/sbin/tini\", \"--\"]) "
+                 "or run the container with --init")
+
+
+@rule("AG302", "init-not-installed", "error",
+      "ENTRYPOINT/CMD starts tini, dumb-init or catatonit, but the image never gets it.",
+      rationale="""
+Alpine images do not ship an init. If neither the stage nor a stage it inherits from
+installs it (`apk add tini`), copies or downloads it in, the container fails to start
+with `exec: "tini": executable file not found`. s6-overlay's `/init` comes from a tarball
+extracted in a RUN and is not checked. Images known to bring an init are not checked.""",
+      bad='FROM alpine:3.20\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["app"]',
+      good='FROM alpine:3.20\nRUN apk add --no-cache tini\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["app"]')
+def init_not_installed(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for call in _init_calls(df, settings):
+        if not call.providers:
+            yield Hit.at(call.word, f"`{call.word.value}` is started but the image never installs "
+                         f"{call.family}: add `apk add --no-cache {call.family}` or COPY it in")
+
+
+@rule("AG304", "init-wrong-path", "error",
+      "The init's path is not where it is installed.",
+      rationale="""
+Alpine's `tini` package installs `/sbin/tini` (`tini-static`: `/sbin/tini-static`),
+`dumb-init` installs `/usr/bin/dumb-init`, `catatonit` `/usr/bin/catatonit`. Paths from
+other distributions' instructions (`/usr/bin/tini`, `/tini`) do not exist unless the
+Dockerfile puts the binary there, and the container fails to start. A bare name is looked
+up in the image's PATH.""",
+      bad='FROM alpine:3.20\nRUN apk add --no-cache tini\nENTRYPOINT ["/usr/bin/tini", "--"]',
+      good='FROM alpine:3.20\nRUN apk add --no-cache tini\nENTRYPOINT ["/sbin/tini", "--"]',
+      fix="Unsafe: use the path where the image has the init (the package's path, or where it is copied).")
+def init_wrong_path(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for call in _init_calls(df, settings):
+        if call.providers and not call.found:
+            target = call.providers[0]
+            yield Hit.at(call.word, f"`{call.word.value}` does not exist in the image: {call.family} is at "
+                         f"`{target}`", _path_fix(call.word, target))
+
+
+def _path_fix(word: Word, target: str) -> Optional[Fix]:
+    if word.raw == json.dumps(word.value):  # an exec-form string without escapes
+        replacement = json.dumps(target)
+    elif word.raw == word.value and not word.expanded:
+        replacement = target
+    else:
+        return None
+    return Fix(f"start the init as {target}", (Edit(word.start, word.end, replacement),), safe=False)
+
+
+@rule("AG303", "shell-form-entrypoint", "warning",
+      "ENTRYPOINT or CMD in shell form.",
+      rationale="""
+The shell form runs `/bin/sh -c '...'`. BusyBox ash does exec the last simple command
+of such a script itself, but not a command followed by others, a pipeline or a script
+with a `trap`; there sh stays PID 1 and does not pass signals on. A shell-form ENTRYPOINT
+also ignores CMD and `docker run` arguments. Exec form (`["app", "--flag"]`) starts the
+program directly on every shell. A single command that starts with `exec` hands PID 1 to
+the program and is not reported. Only the ENTRYPOINT and CMD in force in the final image
+are checked.""",
+      bad="CMD node server.js",
+      good='CMD ["node", "server.js"]',
+      fix="Rewrite to exec form when the command is a plain word list (no variables, globs or operators).")
+def shell_form_entrypoint(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    stage = _final_alpine(df)
+    if stage is None:
+        return
+    running = process(stage)
+    shown = running.entrypoint if running.entrypoint is not None and running.entrypoint.exec_form is None \
+        else running.cmd
+    if shown is None or shown.exec_form is not None or not shown.commands:
+        return
+    if len(shown.commands) == 1 and shown.commands[0].argv and shown.commands[0].argv[0].value == "exec":
+        return
+    start, end = _text_span(shown.args)
+    shell = " ".join(shown.shell)
+    yield Hit(start, end, f"{shown.keyword} in shell form runs under `{shell}`, which can stay PID 1 and "
+              "does not forward signals; use exec form", _exec_form_fix(shown, start, end))
+
+
+def _text_span(args: SourceText):
+    text = args.text
+    first = len(text) - len(text.lstrip())
+    last = len(text.rstrip())
+    return args.pos(first), args.end_pos(last)
+
+
+def _exec_form_fix(ins: Instruction, start, end) -> Optional[Fix]:
+    if len(ins.commands) != 1:
+        return None
+    command = ins.commands[0]
+    argv = command.argv
+    if command.assignments or command.redirects or not argv or argv[0].value in _SHELL_BUILTINS:
+        return None
+    if any(w.expanded or not _PLAIN_WORD.fullmatch(w.raw) for w in argv):
+        return None
+    if " ".join(ins.args.text.split()) != " ".join(w.raw for w in argv):
+        return None  # operators, comments or odd spacing: not a plain word list
+    replacement = json.dumps([w.value for w in argv], ensure_ascii=False)
+    return Fix(f"use exec form {replacement}", (Edit(start, end, replacement),))

@@ -1,0 +1,354 @@
+"""AG301-AG304: PID 1, init and entrypoint, through the real parser and engine."""
+from __future__ import annotations
+
+from apply_edits import apply_fix
+from conftest import lint, where
+
+
+def findings(text, rule, **settings):
+    return [f for f in lint(text, select=rule, **settings) if f.rule == rule]
+
+
+# --- AG301 no-init -------------------------------------------------------------------
+
+def test_cmd_only_image_runs_its_program_as_pid1():
+    text = """
+        FROM alpine:3.20
+        COPY app /usr/local/bin/app
+        CMD ["app", "--serve"]
+    """
+    found = findings(text, "AG301")
+    assert where(found) == [("AG301", 3, 6)]
+    assert "`app` runs as PID 1" in found[0].message
+
+
+def test_tini_entrypoint_is_an_init():
+    text = """
+        FROM alpine:3.20
+        RUN apk add --no-cache tini
+        ENTRYPOINT ["/sbin/tini", "--"]
+        CMD ["app"]
+    """
+    assert findings(text, "AG301") == []
+
+
+def test_other_inits_are_recognised():
+    for entrypoint in ('["dumb-init", "--"]', '["/init"]', '["catatonit", "--"]', '["/tini-static-amd64", "--"]',
+                       '["/usr/bin/env", "tini", "--"]'):
+        assert findings(f'FROM alpine:3.20\nENTRYPOINT {entrypoint}\nCMD ["app"]\n', "AG301") == [], entrypoint
+
+
+def test_require_init_off_silences_it():
+    assert findings('FROM alpine:3.20\nCMD ["app"]\n', "AG301", require_init=False) == []
+
+
+def test_no_entrypoint_or_cmd_leaves_the_base_images_process_alone():
+    assert findings("FROM python:3.12-alpine3.20\nCOPY . /app\n", "AG301") == []
+
+
+def test_non_alpine_final_stages_get_nothing():
+    for base in ("debian:12", "scratch", "gcr.io/distroless/static-debian12"):
+        text = f'FROM alpine:3.20 AS build\nCMD ["x"]\nFROM {base}\nCMD ["app"]\n'
+        assert findings(text, "AG3") == [], base
+
+
+def test_entrypoint_script_ending_in_exec_still_is_pid1():
+    text = """
+        FROM alpine:3.20
+        COPY docker-entrypoint.sh /usr/local/bin/
+        ENTRYPOINT ["docker-entrypoint.sh"]
+        CMD ["app"]
+    """
+    assert where(findings(text, "AG301")) == [("AG301", 3, 13)]
+
+
+def test_entrypoint_script_written_in_a_heredoc():
+    script = """
+        FROM alpine:3.20
+        RUN apk add --no-cache tini
+        COPY --chmod=755 <<EOF /entrypoint.sh
+        #!/bin/sh
+        set -e
+        exec {call} "$@"
+        EOF
+        ENTRYPOINT ["/entrypoint.sh"]
+        CMD ["app"]
+    """
+    assert findings(script.format(call="/sbin/tini --"), "AG301") == []
+    assert where(findings(script.format(call=""), "AG301")) == [("AG301", 8, 13)]
+
+
+def test_inherited_cmd_is_reported_where_it_is_written():
+    text = """
+        FROM alpine:3.20 AS base
+        CMD ["app"]
+
+        FROM base
+        COPY app /usr/local/bin/
+    """
+    assert where(findings(text, "AG301")) == [("AG301", 2, 6)]
+
+
+def test_inherited_init_entrypoint_keeps_covering_a_new_cmd():
+    text = """
+        FROM alpine:3.20 AS base
+        RUN apk add --no-cache tini
+        ENTRYPOINT ["/sbin/tini", "--"]
+
+        FROM base
+        CMD ["app"]
+    """
+    assert findings(text, "AG301") == []
+
+
+def test_empty_entrypoint_resets_the_inherited_init():
+    text = """
+        FROM alpine:3.20 AS base
+        RUN apk add --no-cache tini
+        ENTRYPOINT ["/sbin/tini", "--"]
+        CMD ["old"]
+
+        FROM base
+        ENTRYPOINT []
+        CMD ["app"]
+    """
+    assert where(findings(text, "AG301")) == [("AG301", 8, 6)]
+
+
+def test_entrypoint_resets_a_cmd_inherited_from_an_earlier_stage():
+    text = """
+        FROM alpine:3.20 AS base
+        CMD ["old"]
+
+        FROM base
+        ENTRYPOINT ["server"]
+    """
+    found = findings(text, "AG301")
+    assert where(found) == [("AG301", 5, 13)]
+    assert "`server`" in found[0].message
+
+
+def test_base_image_that_runs_an_init():
+    text = 'FROM jenkins/jenkins:lts-alpine\nCMD ["app"]\n'
+    assert findings(text, "AG301") == []
+    # Its init is replaced by an ENTRYPOINT of the Dockerfile's own.
+    assert where(findings('FROM jenkins/jenkins:lts-alpine\nENTRYPOINT ["app"]\n', "AG301")) == [("AG301", 2, 13)]
+
+
+def test_configured_init_images():
+    text = 'FROM registry.example.com/team/base:1-alpine\nCMD ["app"]\n'
+    assert where(findings(text, "AG301")) == [("AG301", 2, 6)]
+    assert findings(text, "AG301", init_images=("team/base",)) == []
+
+
+def test_shell_form_and_crlf():
+    text = "FROM alpine:3.20\r\nRUN apk add --no-cache tini\r\nCMD exec app --port 80\r\n"
+    assert where(findings(text, "AG301")) == [("AG301", 3, 10)]
+    text = "FROM alpine:3.20\r\nRUN apk add --no-cache tini\r\nENTRYPOINT exec /sbin/tini -- app\r\n"
+    assert findings(text, "AG301") == []
+
+
+def test_target_chooses_the_final_stage():
+    text = 'FROM alpine:3.20 AS app\nCMD ["app"]\nFROM debian:12\nCMD ["x"]\n'
+    assert where(findings(text, "AG301", target="app")) == [("AG301", 2, 6)]
+
+
+# --- AG302 init-not-installed ----------------------------------------------------------
+
+def test_tini_never_installed():
+    text = """
+        FROM alpine:3.20
+        ENTRYPOINT ["/sbin/tini", "--"]
+        CMD ["app"]
+    """
+    found = findings(text, "AG302")
+    assert where(found) == [("AG302", 2, 13)]
+    assert "apk add --no-cache tini" in found[0].message
+
+
+def test_dumb_init_in_cmd_never_installed():
+    assert where(findings('FROM alpine:3.20\nCMD ["dumb-init", "app"]\n', "AG302")) == [("AG302", 2, 6)]
+    text = 'FROM alpine:3.20\nRUN apk add --no-cache dumb-init\nCMD ["dumb-init", "app"]\n'
+    assert findings(text, "AG302") == []
+
+
+def test_installed_in_a_stage_it_inherits_from_counts():
+    text = """
+        FROM alpine:3.20 AS base
+        RUN set -eux; \\
+            apk add --no-cache \\
+            # the init
+              tini
+
+        FROM base
+        ENTRYPOINT ["/sbin/tini", "--"]
+    """
+    assert findings(text, "AG302") == []
+
+
+def test_installed_in_an_unrelated_stage_does_not_count():
+    text = """
+        FROM alpine:3.20 AS tools
+        RUN apk add --no-cache tini
+
+        FROM alpine:3.20
+        ENTRYPOINT ["/sbin/tini", "--"]
+    """
+    assert where(findings(text, "AG302")) == [("AG302", 5, 13)]
+
+
+def test_copied_or_downloaded_in():
+    copied = """
+        FROM alpine:3.20 AS tools
+        RUN apk add --no-cache tini
+
+        FROM alpine:3.20
+        COPY --from=tools /sbin/tini /sbin/tini
+        ENTRYPOINT ["/sbin/tini", "--"]
+    """
+    added = """
+        FROM alpine:3.20
+        ADD --chmod=755 https://github.com/krallin/tini/releases/download/v0.19.0/tini-static /tini
+        ENTRYPOINT ["/tini", "--"]
+    """
+    downloaded = """
+        FROM alpine:3.20
+        RUN wget -O /usr/local/bin/tini https://example.org/tini && chmod +x /usr/local/bin/tini
+        ENTRYPOINT ["tini", "--"]
+    """
+    for text in (copied, added, downloaded):
+        assert findings(text, "AG302") == [] and findings(text, "AG304") == [], text
+
+
+def test_deleted_again_is_not_installed():
+    text = """
+        FROM alpine:3.20
+        RUN apk add --no-cache tini
+        RUN apk del tini
+        ENTRYPOINT ["/sbin/tini", "--"]
+    """
+    assert where(findings(text, "AG302")) == [("AG302", 4, 13)]
+
+
+def test_no_check_for_unknown_bases_or_init_images():
+    inferred = 'FROM mycorp/base:1\nRUN apk add --no-cache curl\nENTRYPOINT ["/sbin/tini", "--"]\n'
+    init_image = 'FROM jenkins/jenkins:lts-alpine\nENTRYPOINT ["/usr/bin/tini", "--"]\n'
+    debian = 'FROM debian:12\nENTRYPOINT ["/sbin/tini", "--"]\n'
+    for text in (inferred, init_image, debian):
+        assert findings(text, "AG302") == [] and findings(text, "AG304") == [], text
+
+
+# --- AG304 init-wrong-path -------------------------------------------------------------
+
+def test_debian_path_of_tini_is_wrong_on_alpine():
+    text = """
+        FROM alpine:3.20
+        RUN apk add --no-cache tini
+        ENTRYPOINT ["/usr/bin/tini", "--"]
+    """
+    found = findings(text, "AG304")
+    assert where(found) == [("AG304", 3, 13)]
+    assert (found[0].start, found[0].end) == ((3, 13), (3, 28))
+    assert "`/sbin/tini`" in found[0].message
+    fix = found[0].fix
+    assert fix is not None and not fix.safe
+    assert apply_fix(text, fix).split("\n")[2] == 'ENTRYPOINT ["/sbin/tini", "--"]'
+    assert findings(apply_fix(text, fix), "AG3") == []
+
+
+def test_path_where_the_dockerfile_put_it():
+    text = 'FROM alpine:3.20\nADD tini /tini\nENTRYPOINT ["/sbin/tini", "--"]\n'
+    found = findings(text, "AG304")
+    assert where(found) == [("AG304", 3, 13)]
+    assert found[0].fix.edits[0].replacement == '"/tini"'
+
+
+def test_tini_static_package_path():
+    text = 'FROM alpine:3.20\nRUN apk add --no-cache tini-static\nENTRYPOINT ["/sbin/tini", "--"]\n'
+    found = findings(text, "AG304")
+    assert found[0].fix.edits[0].replacement == '"/sbin/tini-static"'
+
+
+def test_symlink_puts_it_there():
+    text = """
+        FROM alpine:3.20
+        RUN apk add --no-cache tini && ln -s /sbin/tini /usr/bin/tini
+        ENTRYPOINT ["/usr/bin/tini", "--"]
+    """
+    assert findings(text, "AG304") == []
+
+
+def test_bare_name_is_looked_up_in_path():
+    ok = 'FROM alpine:3.20\nRUN apk add --no-cache dumb-init\nENTRYPOINT ["dumb-init", "--"]\n'
+    assert findings(ok, "AG304") == []
+    narrowed = 'FROM alpine:3.20\nRUN apk add --no-cache tini\nENV PATH=/usr/bin:/bin\nENTRYPOINT ["tini", "--"]\n'
+    found = findings(narrowed, "AG304")
+    assert where(found) == [("AG304", 4, 13)]
+    assert found[0].fix.edits[0].replacement == '"/sbin/tini"'
+
+
+def test_shell_form_path_fix_and_workdir():
+    text = 'FROM alpine:3.20\nRUN apk add --no-cache dumb-init\nENTRYPOINT exec /usr/local/bin/dumb-init -- app\n'
+    found = findings(text, "AG304")
+    assert where(found) == [("AG304", 3, 17)]
+    assert apply_fix(text, found[0].fix).split("\n")[2] == "ENTRYPOINT exec /usr/bin/dumb-init -- app"
+    relative = 'FROM alpine:3.20\nWORKDIR /opt\nCOPY tini bin/\nENTRYPOINT ["/opt/bin/tini", "--"]\n'
+    assert findings(relative, "AG3") == []
+
+
+# --- AG303 shell-form-entrypoint -------------------------------------------------------
+
+def test_shell_form_cmd_with_exec_form_fix():
+    text = """
+        FROM alpine:3.20
+        CMD node server.js --port 8080
+    """
+    found = findings(text, "AG303")
+    assert [(f.start, f.end) for f in found] == [((2, 5), (2, 31))]
+    assert "/bin/sh -c" in found[0].message
+    fix = found[0].fix
+    assert fix.safe
+    fixed = apply_fix(text, fix)
+    assert fixed.split("\n")[1] == 'CMD ["node", "server.js", "--port", "8080"]'
+    assert findings(fixed, "AG303") == []
+
+
+def test_fix_keeps_quoted_words_and_joins_continuations():
+    text = 'FROM alpine:3.20\nENTRYPOINT python3 \\\n    "my app.py"\n'
+    found = findings(text, "AG303")
+    assert where(found) == [("AG303", 2, 12)]
+    assert apply_fix(text, found[0].fix).split("\n")[1] == 'ENTRYPOINT ["python3", "my app.py"]'
+
+
+def test_no_fix_where_the_shell_does_work():
+    for cmd in ("cd /app && node server.js", "node $APP_MAIN", "node *.js", "node server.js # main",
+                "node server.js > /log", "FOO=1 node server.js", "set -e"):
+        found = findings(f"FROM alpine:3.20\nENV APP_MAIN=x.js\nCMD {cmd}\n", "AG303")
+        assert len(found) == 1 and found[0].fix is None, cmd
+
+
+def test_exec_prefixed_and_exec_form_are_fine():
+    assert findings("FROM alpine:3.20\nCMD exec node server.js\n", "AG303") == []
+    assert findings('FROM alpine:3.20\nCMD ["node", "server.js"]\n', "AG303") == []
+
+
+def test_only_the_final_images_process_counts():
+    overridden = 'FROM alpine:3.20\nCMD node a.js\nCMD ["node", "b.js"]\n'
+    builder = 'FROM alpine:3.20 AS build\nCMD make\nFROM alpine:3.20\nCMD ["app"]\n'
+    debian = "FROM debian:12\nCMD node server.js\n"
+    for text in (overridden, builder, debian):
+        assert findings(text, "AG303") == [], text
+
+
+def test_inherited_shell_form_and_entrypoint_over_cmd():
+    inherited = 'FROM alpine:3.20 AS base\nCMD node server.js\nFROM base\nRUN true\n'
+    assert where(findings(inherited, "AG303")) == [("AG303", 2, 5)]
+    both = 'FROM alpine:3.20\nENTRYPOINT node server.js\nCMD --port 80\n'
+    assert where(findings(both, "AG303")) == [("AG303", 2, 12)]
+
+
+def test_crlf_fix():
+    text = "FROM alpine:3.20\r\nCMD node server.js\r\n"
+    found = findings(text, "AG303")
+    assert [(f.start, f.end) for f in found] == [((2, 5), (2, 19))]
+    assert found[0].fix.edits[0].replacement == '["node", "server.js"]'
