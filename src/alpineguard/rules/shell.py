@@ -156,7 +156,7 @@ def _command_start(tokens: list[Token], index: int) -> bool:
     before = tokens[index - 1]
     if before.kind in ("op", "newline"):
         return True
-    return before.kind == "word" and not before.word.quoted and before.word.value in _COMMAND_START_WORDS
+    return before.kind == "word" and before.text in _COMMAND_START_WORDS  # as written: unquoted
 
 
 def _adjacent(first: Token, second: Optional[Token]) -> bool:
@@ -181,7 +181,7 @@ def bashisms(src: SourceText, env: Mapping[str, str]) -> Iterator[tuple[str, int
             yield "arithmetic", start, start + 2
         elif token.kind == "redirect" and token.text.endswith("<<<"):
             yield "herestring", start, start + len(token.text)
-        elif token.kind in ("word", "words"):
+        elif token.kind == "word":
             raw = token.text
             if _ARRAY_ASSIGNMENT.fullmatch(raw) and after is not None and after.text == "(" \
                     and _adjacent(token, after):
