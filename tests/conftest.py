@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alpineguard.config import Settings
 from alpineguard.engine import check_text
+from alpineguard.fix import apply_edits
 
 REPO = Path(__file__).resolve().parent.parent
 # Shared material stands next to the repository (or next to the folder of git worktrees).
@@ -27,6 +28,11 @@ def lint(text: str, select: str | None = None, path: str = "Dockerfile", dedent:
     result = check_text(source, path, settings)
     assert not result.errors, result.errors
     return result.findings
+
+
+def apply_fix(text: str, fix) -> str:
+    """The text, dedented as `lint` reads it, with the fix applied by the real --fix code."""
+    return apply_edits(textwrap.dedent(text).lstrip("\n"), fix.edits)
 
 
 def where(findings, rule: str | None = None):

@@ -1,8 +1,7 @@
 """AG301-AG304: PID 1, init and entrypoint, through the real parser and engine."""
 from __future__ import annotations
 
-from apply_edits import apply_fix
-from conftest import lint, where
+from conftest import apply_fix, lint, where
 
 
 def findings(text, rule, **settings):
@@ -351,4 +350,4 @@ def test_crlf_fix():
     text = "FROM alpine:3.20\r\nCMD node server.js\r\n"
     found = findings(text, "AG303")
     assert [(f.start, f.end) for f in found] == [((2, 5), (2, 19))]
-    assert found[0].fix.edits[0].replacement == '["node", "server.js"]'
+    assert apply_fix(text, found[0].fix) == 'FROM alpine:3.20\r\nCMD ["node", "server.js"]\r\n'

@@ -12,8 +12,7 @@ import subprocess
 
 import pytest
 
-from apply_edits import apply_fix
-from conftest import lint, where
+from conftest import apply_fix, lint, where
 
 
 def findings(text, rule, **settings):
