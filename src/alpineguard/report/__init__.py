@@ -7,7 +7,7 @@ from typing import TextIO
 
 from ..model import Finding
 
-FORMATS = ("text", "json", "sarif", "checkstyle", "gitlab")
+FORMATS = ("text", "json", "sarif", "github", "checkstyle", "gitlab")
 
 
 @dataclass

@@ -1,0 +1,350 @@
+"""`python -m alpineguard.action` end to end: a real git workspace, a realistic event
+payload, and the local GitHub stand-in (tests/github_fake.py) that checks every request."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from github_fake import FakeGitHub, Fault
+
+BASE = {
+    "services/api/Dockerfile": "FROM alpine:3.22\nRUN apk add --no-cache git\n",
+    "services/web/Dockerfile": "FROM python:3.12-alpine3.22\nRUN apk add --no-cache tini\n",
+    "services/web/requirements.txt": "flask==3.0.0\n",
+    "README.md": "service\n",
+}
+HEAD = {
+    # AG101 twice: a two-line fix (drop `apk update && \`) and a one-line one (add --no-cache)
+    "services/api/Dockerfile": "FROM alpine:3.22\nRUN apk update && \\\n    apk add curl\nRUN apk add --no-cache git\n",
+    # AG201 on a changed line: no fix
+    "services/web/Dockerfile": "FROM python:3.12-alpine\nRUN apk add --no-cache tini\n",
+    # a new file: AG101 with a fix, AG104 without
+    "tools/Dockerfile": "FROM alpine:3.22\nRUN apk add build-base\n",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+def commit(repo: Path, files: dict, message: str) -> str:
+    for path, text in files.items():
+        target = repo / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.org", "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def github_patch(repo: Path, base: str, head: str, path: str) -> str:
+    """The `patch` field GitHub lists: the file's unified diff from its first hunk on."""
+    diff = git(repo, "diff", "--unified=3", base, head, "--", path)
+    return diff[diff.index("@@"):].rstrip("\n")
+
+
+class Run:
+    def __init__(self, tmp_path: Path, fake: FakeGitHub):
+        self.tmp, self.fake = tmp_path, fake
+        self.repo = tmp_path / "workspace"
+        self.repo.mkdir()
+        git(self.repo, "init", "-q", "-b", "main")
+        self.base = commit(self.repo, BASE, "base")
+        self.head = ""
+        self.inputs: dict[str, str] = {}
+        self.event_name = "pull_request"
+        self.head_repo = "octo-org/service"
+
+    def push_head(self, files: dict, message: str = "change") -> str:
+        self.head = commit(self.repo, files, message)
+        self.fake.head_sha = self.head
+        self.fake.files = []
+        for name in git(self.repo, "diff", "--name-status", self.base, self.head).splitlines():
+            status, path = name.split("\t")
+            self.fake.add_file(path, github_patch(self.repo, self.base, self.head, path),
+                               {"A": "added", "M": "modified", "D": "removed"}[status[0]])
+        return self.head
+
+    def event(self) -> Path:
+        owner, name = "octo-org", "service"
+        repo = {"id": 1296269, "name": name, "full_name": f"{owner}/{name}", "private": False,
+                "owner": {"login": owner, "id": 9919, "type": "Organization"},
+                "html_url": f"https://github.example/{owner}/{name}", "default_branch": "main"}
+        head_repo = dict(repo, full_name=self.head_repo, owner={"login": self.head_repo.split("/")[0]})
+        payload = {"action": "synchronize", "number": self.fake.number,
+                   "pull_request": {"number": self.fake.number, "state": "open", "title": "Add tools image",
+                                    "user": {"login": "dev", "id": 1, "type": "User"},
+                                    "head": {"label": "dev:feature", "ref": "feature", "sha": self.head,
+                                             "repo": head_repo},
+                                    "base": {"label": f"{owner}:main", "ref": "main", "sha": self.base,
+                                             "repo": repo},
+                                    "merge_commit_sha": "c" * 40},
+                   "repository": repo, "sender": {"login": "dev", "id": 1, "type": "User"}}
+        path = self.tmp / "event.json"
+        path.write_text(json.dumps(payload))
+        return path
+
+    def __call__(self, **inputs: str) -> subprocess.CompletedProcess:
+        out, summary = self.tmp / "output.txt", self.tmp / "summary.md"
+        for f in (out, summary):
+            f.write_text("")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+        env.update({"GITHUB_EVENT_NAME": self.event_name, "GITHUB_EVENT_PATH": str(self.event()),
+                    "GITHUB_REPOSITORY": "octo-org/service", "GITHUB_API_URL": self.fake.url,
+                    "GITHUB_WORKSPACE": str(self.repo), "GITHUB_OUTPUT": str(out),
+                    "GITHUB_STEP_SUMMARY": str(summary), "INPUT_GITHUB-TOKEN": self.fake.token})
+        env.update({f"INPUT_{k.upper().replace('_', '-')}": v for k, v in {**self.inputs, **inputs}.items()})
+        done = subprocess.run([sys.executable, "-m", "alpineguard.action"], cwd=self.tmp, env=env,
+                              capture_output=True, text=True, timeout=120)
+        done.outputs = dict(line.split("=", 1) for line in out.read_text().splitlines())
+        done.summary = summary.read_text()
+        for text in (done.stdout, done.stderr, done.summary, out.read_text()):
+            assert self.fake.token not in text, "the token was printed"
+        assert "Traceback" not in done.stderr, done.stderr
+        assert not self.fake.problems, self.fake.problems
+        return done
+
+
+@pytest.fixture
+def fake():
+    server = FakeGitHub()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def run(tmp_path, fake):
+    action = Run(tmp_path, fake)
+    action.push_head(HEAD)
+    return action
+
+
+def markers(fake: FakeGitHub) -> list[str]:
+    return [c["body"].split("\n", 1)[0] for c in fake.comments]
+
+
+def test_one_review_on_the_head_commit_with_inline_comments_and_suggestions(run, fake):
+    done = run()
+    assert done.returncode == 0, done.stdout  # warnings only; the fail level is error
+    assert len(fake.reviews) == 1
+    review = fake.reviews[0]
+    assert review["commit_id"] == run.head and review["state"] == "COMMENTED"
+    placed = sorted((c["path"], c.get("start_line", 0), c["line"]) for c in fake.comments)
+    assert placed == [("services/api/Dockerfile", 0, 3),
+                      ("services/api/Dockerfile", 2, 3),  # the two-line fix: a range
+                      ("services/web/Dockerfile", 0, 1),
+                      ("tools/Dockerfile", 0, 2),
+                      ("tools/Dockerfile", 0, 2)]
+    by_line = {(c["path"], c.get("start_line"), c["line"], c["body"].split("\n")[2][:30]): c["body"]
+               for c in fake.comments}
+    merged = next(b for k, b in by_line.items() if k[1] == 2)
+    assert "```suggestion\nRUN apk add curl\n```" in merged
+    curl = next(b for k, b in by_line.items() if k[0] == "services/api/Dockerfile" and k[1] is None)
+    assert "```suggestion\n    apk add --no-cache curl\n```" in curl
+    web = next(b for k, b in by_line.items() if k[0] == "services/web/Dockerfile")
+    assert "suggestion" not in web and "AG201" in web
+    assert all(m.startswith("<!-- alpineguard:finding id=") for m in markers(fake))
+    assert done.outputs == {"findings": "5", "errors": "0", "sarif-file": ""}
+    assert "| Severity | Rule | Location | Message |" in done.summary
+    assert done.stdout.count("::warning file=") == 5
+    # what one run on a pull request changing 3 Dockerfiles asks GitHub
+    assert fake.calls() == ["GET /pulls/7/files", "GET /pulls/7/files",
+                            "GET /pulls/7/comments", "GET /pulls/7/reviews", "POST /pulls/7/reviews"]
+
+
+def test_two_runs_leave_exactly_one_comment_per_finding(run, fake):
+    assert run().returncode == 0
+    first = sorted(markers(fake))
+    done = run()
+    assert done.returncode == 0
+    assert sorted(markers(fake)) == first and len(set(first)) == 5
+    assert len(fake.reviews) == 1
+    assert "nothing new to post" in done.summary
+
+
+def test_fail_level_sets_the_exit_status(run, fake):
+    assert run(**{"fail-level": "warning"}).returncode == 1
+    assert run(**{"fail-level": "never"}).returncode == 0
+
+
+def test_request_changes_when_a_new_finding_fails(run, fake):
+    run(**{"fail-level": "warning", "request-changes": "true"})
+    assert fake.reviews[0]["state"] == "CHANGES_REQUESTED"
+
+
+def test_gone_findings_lose_their_comments_unless_someone_replied(run, fake):
+    run()
+    web = next(c for c in fake.comments if c["path"] == "services/web/Dockerfile")
+    reply = fake.add_comment("services/web/Dockerfile", 1, "we pin this elsewhere", in_reply_to=web["id"], login="dev")
+    fixed = dict(HEAD)
+    fixed["services/web/Dockerfile"] = "FROM python:3.12-alpine3.22\nRUN apk add --no-cache tini\n"
+    fixed["tools/Dockerfile"] = "FROM alpine:3.22\nRUN apk add --no-cache build-base\n"
+    run.push_head(fixed, "fix")
+    done = run()
+    assert done.returncode == 0
+    paths = sorted(c["path"] for c in fake.comments if c["id"] != reply["id"])
+    # api's two stay; the web one stays with a note (it has a reply); tools' line changed, so both of
+    # its comments go and AG104, still there, is posted again on the new line text
+    assert paths == ["services/api/Dockerfile", "services/api/Dockerfile", "services/web/Dockerfile",
+                     "tools/Dockerfile"]
+    kept = next(c for c in fake.comments if c["id"] == web["id"])
+    assert kept["body"].startswith("<!-- alpineguard:finding id=") and " gone -->" in kept["body"]
+    assert "No longer reported" in kept["body"]
+    assert len(fake.reviews) == 2 and "found 1 new finding (1 commented inline)" in fake.reviews[1]["body"]
+
+
+def test_a_lost_review_post_is_not_posted_twice(run, fake):
+    fake.faults.append(Fault("POST", "/reviews", 502, lands=True))
+    done = run()
+    assert done.returncode == 0, done.stdout
+    assert len(fake.reviews) == 1 and len(fake.comments) == 5
+    assert "retrying" in done.stdout
+
+
+def test_a_failed_review_post_is_retried_once_it_did_not_land(run, fake):
+    fake.faults.append(Fault("POST", "/reviews", 503, lands=False))
+    assert run().returncode == 0
+    assert len(fake.reviews) == 1 and len(fake.comments) == 5
+
+
+def test_rate_limits_are_waited_out(run, fake):
+    fake.faults.append(Fault("GET", "/files", 403, headers={"x-ratelimit-remaining": "0",
+                                                            "x-ratelimit-reset": str(int(time.time()) + 1)},
+                             body={"message": "API rate limit exceeded", "documentation_url": "https://docs.github.com/rest"}))
+    fake.faults.append(Fault("POST", "/reviews", 429, headers={"retry-after": "1"},
+                             body={"message": "You have exceeded a secondary rate limit",
+                                   "documentation_url": "https://docs.github.com/rest"}))
+    done = run()
+    assert done.returncode == 0, done.stdout
+    assert len(fake.reviews) == 1 and len(fake.comments) == 5
+
+
+def test_persistent_server_errors_fail_the_step_clearly(run, fake):
+    fake.faults.append(Fault("POST", "/reviews", 500, times=10))
+    done = run()
+    assert done.returncode == 2
+    assert "::error title=alpineguard::the review could not be posted" in done.stdout
+    assert fake.reviews == []
+    assert done.stdout.count("::warning file=") == 5  # the findings are still annotated
+
+
+def test_a_comment_off_the_diff_moves_into_the_body(run, fake):
+    # GitHub's diff changed between listing the files and posting: tools/Dockerfile's line 2 left it
+    real = next(f for f in fake.files if f["filename"] == "tools/Dockerfile")
+    fake.served_patches = {"tools/Dockerfile": real["patch"]}
+    real["patch"] = "@@ -0,0 +1 @@\n+FROM alpine:3.22"
+    done = run()
+    assert done.returncode == 0, done.stdout
+    assert len(fake.reviews) == 1
+    assert sorted(c["path"] for c in fake.comments) == ["services/api/Dockerfile"] * 2 + ["services/web/Dockerfile"]
+    body = fake.reviews[0]["body"]
+    assert body.count("`tools/Dockerfile` line 2") == 2 and "no longer part of the diff" in body
+    assert "POST /pulls/7/reviews" in fake.calls()
+
+
+def test_read_only_token_falls_back_to_annotations_and_summary(run, fake):
+    fake.read_only = True
+    done = run(**{"fail-level": "error"})
+    assert done.returncode == 0, done.stdout
+    assert fake.reviews == [] and "cannot write to the pull request" in done.summary
+    assert done.stdout.count("::warning file=") == 5
+    assert run(**{"fail-level": "warning"}).returncode == 1  # findings still fail; the token does not
+
+
+def test_fork_pull_request_posts_nothing(run, fake):
+    run.head_repo = "someone/service"
+    done = run()
+    assert done.returncode == 0
+    assert [c for c in fake.calls() if not c.startswith("GET")] == []
+    assert "from a fork" in done.summary
+
+
+def test_review_false_only_reads(run, fake):
+    done = run(review="false")
+    assert done.returncode == 0 and fake.reviews == []
+    assert fake.calls() == ["GET /pulls/7/files", "GET /pulls/7/files"]
+
+
+def test_large_pull_request_pages_and_files_without_patch(run, fake):
+    fake.page_size = 1
+    for f in fake.files:
+        if f["filename"] == "tools/Dockerfile":
+            del f["patch"]  # GitHub omits it for diffs too large to show
+    for n in range(4):
+        fake.add_file(f"docs/page{n}.md", "@@ -0,0 +1 @@\n+text", "added")
+    done = run()
+    assert done.returncode == 0, done.stdout
+    assert fake.calls().count("GET /pulls/7/files") == len(fake.files)
+    assert sorted(c["path"] for c in fake.comments) == ["services/api/Dockerfile"] * 2 + ["services/web/Dockerfile"]
+    body = fake.reviews[0]["body"]
+    assert body.count("`tools/Dockerfile`") == 2 and "diff is not available" in body
+
+
+def test_merge_commit_checkout_reads_the_head_commit(run, fake):
+    # actions/checkout's default for pull requests: a merge commit whose lines may differ
+    git(run.repo, "checkout", "-q", run.base)
+    commit(run.repo, {"services/api/Dockerfile": "# base moved on\n" + BASE["services/api/Dockerfile"]}, "base moved")
+    git(run.repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.org", "merge", "-q", "--no-edit",
+        "-X", "theirs", run.head)
+    assert git(run.repo, "rev-parse", "HEAD").strip() != run.head
+    done = run()
+    assert done.returncode == 0, done.stdout
+    assert sorted((c["path"], c["line"]) for c in fake.comments if c["path"] == "services/api/Dockerfile") == \
+        [("services/api/Dockerfile", 3), ("services/api/Dockerfile", 3)]
+
+
+def test_dockerfile_copying_a_changed_requirements_file_is_checked(run, fake):
+    files = dict(HEAD, **{"services/web/Dockerfile": "FROM python:3.12-alpine3.22\nCOPY requirements.txt .\n"
+                                                      "RUN apk add curl\n"})
+    run.push_head(files)
+    run.base = run.head
+    run.push_head({"services/web/requirements.txt": "flask==3.1.0\n"}, "bump flask")
+    assert [f["filename"] for f in fake.files] == ["services/web/requirements.txt"]
+    done = run()
+    assert done.returncode == 0, done.stdout
+    # the Dockerfile is linted; its AG101 is on an unchanged line, so the `added` filter drops it
+    assert done.outputs["findings"] == "0" and "1 file(s)" in done.summary
+
+
+def test_push_event_annotates_without_calling_github(run, fake):
+    run.event_name = "push"
+    done = run(path="services")
+    assert done.returncode == 0
+    assert fake.requests == []
+    assert done.stdout.count("::warning file=services/") == 3
+
+
+def test_inputs_in_underscore_form(run, fake):
+    done = run(**{"FAIL_LEVEL": "warning"})
+    assert done.returncode == 1
+
+
+def test_bad_input_is_one_clear_line(run, fake):
+    done = run(**{"filter-mode": "everything"})
+    assert done.returncode == 2
+    assert "::error title=alpineguard::input `filter-mode` takes one of" in done.stdout
+
+
+def test_path_outside_the_workspace_is_refused(run, fake):
+    done = run(path="../")
+    assert done.returncode == 2 and "outside the workspace" in done.stdout
+
+
+def test_sarif_file_is_written_or_refused_clearly(run, fake):
+    from alpineguard.report import FORMATS
+    done = run(**{"sarif-file": "alpineguard.sarif"})
+    if "sarif" in FORMATS:
+        assert done.returncode == 0, done.stdout
+        document = json.loads((run.repo / "alpineguard.sarif").read_text())
+        assert len(document["runs"][0]["results"]) == 5
+        assert done.outputs["sarif-file"] == "alpineguard.sarif"
+    else:
+        assert done.returncode == 2
+        assert "::error title=alpineguard::input `sarif-file`: this alpineguard version has no SARIF output yet" \
+            in done.stdout
