@@ -348,3 +348,12 @@ def test_sarif_file_is_written_or_refused_clearly(run, fake):
         assert done.returncode == 2
         assert "::error title=alpineguard::input `sarif-file`: this alpineguard version has no SARIF output yet" \
             in done.stdout
+
+
+def test_config_file_in_the_workspace_applies(run, fake):
+    (run.repo / "lint.yaml").write_text("ignore: [AG201]\n")
+    done = run(config="lint.yaml")
+    assert done.returncode == 0, done.stdout
+    assert done.outputs["findings"] == "4"
+    assert "AG201" not in " ".join(c["body"] for c in fake.comments)
+    assert run(config="/etc/passwd").returncode == 2

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Optional, TextIO
 
 from .. import __version__
-from ..config import Settings
+from ..config import ConfigError, Settings, build_settings, load_config
 from ..discovery import discover, is_dockerfile_name
 from ..engine import FileResult, check_file, fails
 from ..model import Finding, Severity
@@ -60,7 +60,7 @@ def _lines(data: bytes) -> list[str]:
 
 
 def _lint_bytes(path: str, data: bytes, settings: Settings, linted: Linted) -> FileResult:
-    result = check_file(path, settings, display_path=path, data=data)
+    result = check_file(path, settings.for_path(path), display_path=path, data=data)
     linted.results.append(result)
     linted.lines[path] = _lines(data)
     return result
@@ -68,11 +68,11 @@ def _lint_bytes(path: str, data: bytes, settings: Settings, linted: Linted) -> F
 
 def lint_workspace(ctx: Context, scopes: list[str], settings: Settings, console: Console) -> Linted:
     linted = Linted()
-    for path in discover(scopes):
+    for path in discover(scopes, settings.exclude):
         if not inside(ctx.workspace, path):
             console.write(f"::warning title=alpineguard::{path} points outside the workspace; not checked")
             continue
-        result = check_file(path, settings)
+        result = check_file(path, settings.for_path(path))
         linted.results.append(result)
         linted.findings += result.findings
     return linted
@@ -112,11 +112,11 @@ def run_pull_request(ctx: Context, inputs: Inputs, scopes: list[str], settings: 
 
     targets = [p for p in files if is_dockerfile_name(os.path.basename(p)) and in_scope(p, scopes)]
     if inputs.filter_mode == "nofilter":
-        targets += [p for p in discover(scopes) if p not in targets]
+        targets += [p for p in discover(scopes, settings.exclude) if p not in targets]
     dependency_changes = [p for p in files if is_dependency_file(p)]
     for_dependencies = set()
     if dependency_changes:
-        for path in discover(scopes):
+        for path in discover(scopes, settings.exclude):
             data = reader.read(path)
             if path in targets or data is None:
                 continue
@@ -229,14 +229,26 @@ def _write_sarif(ctx: Context, inputs: Inputs, linted: Linted) -> None:
         render("sarif", report, handle)
 
 
+def _settings(ctx: Context, inputs: Inputs) -> Settings:
+    """The config file, then the inputs (they win, as the command line does)."""
+    if inputs.config and (os.path.isabs(inputs.config) or not inside(ctx.workspace, inputs.config)):
+        raise ActionError("input `config` must be a path inside the workspace")
+    layer: dict = {"fail_level": None if inputs.fail_level == "never" else Severity.parse(inputs.fail_level)}
+    if inputs.online:
+        layer["online"] = True
+    try:
+        return build_settings(layer, load_config(inputs.config or None, cwd=ctx.workspace))
+    except ConfigError as error:
+        raise ActionError(str(error)) from None
+
+
 def run(env: Mapping[str, str], console: Console) -> int:
     try:
         inputs = read_inputs(env)
         ctx = read_context(env)
         os.chdir(ctx.workspace)
         scopes = expand_paths(ctx.workspace, inputs.paths)
-        settings = Settings(fail_level=None if inputs.fail_level == "never" else Severity.parse(inputs.fail_level),
-                            online=inputs.online)
+        settings = _settings(ctx, inputs)
         if ctx.pull is not None:
             if not inputs.token:
                 raise ActionError("input `github-token` is empty; the review needs it")
