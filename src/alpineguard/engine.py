@@ -76,10 +76,13 @@ def _input_finding(rule_id: str, path: str, start: Pos, end: Pos, message: str, 
     return Finding(rule.id, rule.name, settings.severity.get(rule.id, rule.severity), path, start, end, message)
 
 
-def check_text(text: str, path: str, settings: Settings) -> FileResult:
+def check_text(text: str, path: str, settings: Settings, source_path: Optional[str] = None) -> FileResult:
+    """Check Dockerfile text; `source_path` is the file it was read from, if any."""
     result = FileResult(path)
     df = parse_dockerfile(text, path, settings.build_args, settings.target,
                           _classifier(settings.alpine_images, settings.glibc_images))
+    df.source_path = source_path
+    df.context_dir = settings.context or (os.path.dirname(os.path.abspath(source_path)) if source_path else None)
     if settings.rule_enabled("AG001"):
         for problem in df.problems:
             result.findings.append(_input_finding("AG001", path, problem.start, problem.end, problem.message,
@@ -124,7 +127,7 @@ def check_file(path: str, settings: Settings, display_path: Optional[str] = None
             result.findings.append(_input_finding("AG002", shown, start, start, str(problem), settings))
         return result
     try:
-        return check_text(text, shown, settings)
+        return check_text(text, shown, settings, source_path=path if data is None else None)
     except RecursionError:
         result = FileResult(shown)
         result.findings.append(_input_finding("AG001", shown, (1, 1), (1, 1),

@@ -311,6 +311,8 @@ class Dockerfile:
     crlf: bool = False
     problems: list[ParseProblem] = field(default_factory=list)
     global_args: dict[str, str] = field(default_factory=dict)
+    context_dir: Optional[str] = None  # build context the dependency rules read copied files from
+    source_path: Optional[str] = None  # the file on disk, when it is one (for `<name>.dockerignore`)
 
     @property
     def final_stage(self) -> Optional[Stage]:

@@ -1,0 +1,384 @@
+"""`--online`: ask the package registries the user's own pip and npm are configured for.
+
+Python: the index URLs come from `pip config list` (files and PIP_* variables) and pip's
+own default; each index is asked for a project's file list (the simple repository API,
+JSON or HTML), which tells exactly which musllinux wheels and sdists every release has.
+Node: `npm view` (the user's npm, its registry and credentials) gives install scripts,
+`gypfile`, optional platform packages and `libc`.
+
+Answers are cached on disk for a day; look-ups run in parallel within a time box; any
+failure leaves the question to the embedded data and records a note for the report.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html.parser
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from .deps.wheels import musl_relevant, normalize, parse_wheel
+
+CACHE_TTL_SECONDS = 24 * 3600
+TIME_BOX_SECONDS = 30.0
+REQUEST_TIMEOUT_SECONDS = 15.0
+WORKERS = 8
+_SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+def cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "alpineguard", "registry-v1")
+
+
+class LookupError_(Exception):
+    """A registry could not answer; the caller falls back to embedded data."""
+
+
+# ---------------------------------------------------------------- disk cache
+
+class DiskCache:
+    def __init__(self, folder: Optional[str] = None, ttl: float = CACHE_TTL_SECONDS):
+        self.folder = folder or cache_dir()
+        self.ttl = ttl
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.folder, hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+
+    def get(self, key: str):
+        try:
+            with open(self._path(key), encoding="utf-8") as handle:
+                entry = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key or time.time() - entry.get("at", 0) > self.ttl:
+            return None
+        return entry.get("value")
+
+    def put(self, key: str, value) -> None:
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            tmp = self._path(key) + f".{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump({"key": key, "at": time.time(), "value": value}, handle)
+            os.replace(tmp, self._path(key))
+        except OSError:
+            pass  # a read-only home only costs the next run a look-up
+
+
+# ---------------------------------------------------------------- pip's configuration
+
+@dataclass
+class PipConfig:
+    index_urls: list[str] = field(default_factory=list)
+    find_links: list[str] = field(default_factory=list)
+    cert: Optional[str] = None
+    no_index: bool = False
+
+
+def _pip_command() -> list[str]:
+    """The user's pip: `pip3`/`pip` on PATH, else the one of this interpreter."""
+    for name in ("pip3", "pip"):
+        found = shutil.which(name)
+        if found:
+            return [found]
+    return [sys.executable, "-m", "pip"]
+
+
+def _run(argv: list[str], timeout: float) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", NO_COLOR="1"))
+    except (OSError, subprocess.SubprocessError) as error:
+        raise LookupError_(f"{os.path.basename(argv[0])}: {error}") from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]
+        raise LookupError_(f"{' '.join(os.path.basename(a) for a in argv[:2])}: {tail[0][:200]}")
+    return done.stdout
+
+
+_DEFAULT_INDEX_PROBE = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
+_HELP_DEFAULT = re.compile(r"--index-url <url>\s+Base URL of the Python Package Index\s+\(default\s+(\S+?)\)")
+
+
+def _pip_default_index(pip: list[str]) -> str:
+    """pip's built-in index, asked from pip itself (never written into this program)."""
+    try:
+        return _run([sys.executable, "-c", _DEFAULT_INDEX_PROBE], 20).strip()
+    except LookupError_:
+        match = _HELP_DEFAULT.search(_run([*pip, "download", "--help"], 20))
+        if not match:
+            raise LookupError_("cannot tell which index pip uses by default") from None
+        return match.group(1)
+
+
+def parse_pip_config(listing: str) -> dict[str, str]:
+    """`pip config list` lines (`global.index-url='...'`) -> the options pip download uses."""
+    chosen: dict[str, tuple[int, str]] = {}
+    rank = {"global": 0, "download": 1, "install": 1, ":env:": 2}
+    for line in listing.splitlines():
+        match = re.match(r"^([^.=]+|:env:)\.([a-z-]+)='(.*)'$", line.strip())
+        if not match:
+            continue
+        section, key, value = match.groups()
+        level = rank.get(section)
+        if level is None:
+            continue
+        if key not in chosen or level >= chosen[key][0]:
+            chosen[key] = (level, value)
+    return {key: value for key, (_, value) in chosen.items()}
+
+
+def pip_config(default_index: Optional[str] = None) -> PipConfig:
+    pip = _pip_command()
+    options = parse_pip_config(_run([*pip, "config", "list"], 20))
+    index = options.get("index-url")
+    if not index:
+        index = default_index or _pip_default_index(pip)
+    config = PipConfig([index] + options.get("extra-index-url", "").split(),
+                       options.get("find-links", "").split(), options.get("cert"),
+                       options.get("no-index", "").lower() in ("1", "true", "yes", "on"))
+    return config
+
+
+# ---------------------------------------------------------------- Python index
+
+class _Anchors(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.files: list[tuple[str, str]] = []
+        self._anchor: Optional[dict] = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._anchor, self._text = dict(attrs), ""
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._anchor is not None:
+            anchor, self._anchor = self._anchor, None
+            if "data-yanked" in anchor:
+                return
+            href = anchor.get("href") or ""
+            name = self._text.strip() or urllib.parse.unquote(href.split("#", 1)[0].rsplit("/", 1)[-1])
+            self.files.append((name, anchor.get("data-requires-python") or ""))
+
+    def handle_data(self, data):
+        if self._anchor is not None:
+            self._text += data
+
+
+def parse_index_page(body: bytes, content_type: str) -> list[tuple[str, str]]:
+    """(file name, requires-python) of the files (not yanked) of a simple-API project page."""
+    if "json" in content_type:
+        data = json.loads(body.decode("utf-8"))
+        return [(f["filename"], f.get("requires-python") or "") for f in data.get("files", [])
+                if not f.get("yanked")]
+    parser = _Anchors()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    return parser.files
+
+
+class PythonIndex:
+    def __init__(self, config: PipConfig, fetch: Optional[Callable[[str], tuple[bytes, str]]] = None):
+        self.config = config
+        self._fetch = fetch or self._http_get
+        self._ssl = None
+
+    def _context(self):
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context(cafile=self.config.cert) if self.config.cert \
+                else ssl.create_default_context()
+        return self._ssl
+
+    def _http_get(self, url: str) -> tuple[bytes, str]:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme == "file":
+            path = urllib.request.url2pathname(parsed.path)
+            if os.path.isdir(path):
+                path = os.path.join(path, "index.html")
+            with open(path, "rb") as handle:
+                return handle.read(), "text/html"
+        headers = {"Accept": f"{_SIMPLE_JSON}, text/html;q=0.1", "User-Agent": "alpineguard"}
+        if parsed.username:
+            token = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(token.encode()).decode()
+            netloc = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+            url = urllib.parse.urlunsplit(parsed._replace(netloc=netloc))
+        request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS, context=self._context()) as response:
+            return response.read(), response.headers.get("Content-Type", "")
+
+    def files(self, project: str) -> list[tuple[str, str]]:
+        """(file name, requires-python) of `project`'s musl-relevant files, across the configured
+        indexes and find-links."""
+        names: list[tuple[str, str]] = []
+        answered, problems = 0, []
+        indexes = [] if self.config.no_index else self.config.index_urls
+        for index in indexes:
+            url = index.rstrip("/") + "/" + normalize(project) + "/"
+            try:
+                body, content_type = self._fetch(url)
+            except FileNotFoundError:
+                answered += 1  # a local index without the project
+                continue
+            except Exception as error:  # noqa: BLE001 - any failure means "ask the embedded data"
+                code = getattr(error, "code", None)
+                if code == 404:
+                    answered += 1
+                    continue
+                problems.append(f"{_redact(index)}: {error}")
+                continue
+            answered += 1
+            names += parse_index_page(body, content_type)
+        for link in self.config.find_links:
+            folder = urllib.request.url2pathname(urllib.parse.urlsplit(link).path) if link.startswith("file:") else link
+            if os.path.isdir(folder):
+                names += [(name, "") for name in os.listdir(folder)]
+        if not answered and problems:
+            raise LookupError_("; ".join(problems))
+        return _musl_files(project, names)
+
+
+def _musl_files(project: str, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The files a musl question needs, plus one file of each other release (so that a
+    release with glibc wheels only is known to exist): keeps the cache small."""
+    kept = {(n, rp) for n, rp in files if musl_relevant(project, n)}
+    seen = {parse_wheel(n).version if n.endswith(".whl") else n for n, _ in kept}
+    for name, requires in sorted(files):
+        wheel = parse_wheel(name)
+        if wheel is not None and normalize(wheel.name) == normalize(project) and wheel.version not in seen:
+            seen.add(wheel.version)
+            kept.add((name, requires))
+    return sorted(kept)
+
+
+def _redact(url: str) -> str:
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.hostname or url if parsed.username else url
+
+
+# ---------------------------------------------------------------- npm
+
+NPM_FIELDS = ("name", "version", "scripts", "gypfile", "optionalDependencies", "libc", "os", "cpu", "binary")
+
+
+def npm_view(spec: str) -> list[dict]:
+    """`npm view <spec> <fields> --json`: one dict per matching version."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise LookupError_("npm is not installed")
+    out = _run([npm, "view", spec, *NPM_FIELDS, "--json"], REQUEST_TIMEOUT_SECONDS + 10)
+    if not out.strip():
+        return []
+    data = json.loads(out)
+    return data if isinstance(data, list) else [data]
+
+
+# ---------------------------------------------------------------- one run's look-ups
+
+@dataclass
+class Answers:
+    python: dict[str, list[list[str]]] = field(default_factory=dict)  # project -> [file name, requires-python]
+    npm: dict[str, list[dict]] = field(default_factory=dict)  # spec -> npm view records
+    notes: list[str] = field(default_factory=list)
+
+
+class Registry:
+    """Parallel, time-boxed, cached look-ups for one process."""
+
+    def __init__(self, cache: Optional[DiskCache] = None, python_index: Optional[PythonIndex] = None,
+                 npm: Callable[[str], list[dict]] = npm_view, time_box: float = TIME_BOX_SECONDS):
+        self.cache = cache or DiskCache()
+        self._python_index = python_index
+        self._npm = npm
+        self.time_box = time_box
+        self.answers = Answers()
+        self._lock = threading.Lock()
+        self._config_problem: Optional[str] = None
+
+    def _index(self) -> Optional[PythonIndex]:
+        if self._python_index is None and self._config_problem is None:
+            try:
+                self._python_index = PythonIndex(pip_config())
+            except LookupError_ as error:
+                self._config_problem = f"cannot read pip's configuration ({error})"
+        return self._python_index
+
+    def _python(self, project: str):
+        key = "pypi:" + normalize(project)
+        cached = self.cache.get(key)
+        if cached is None:
+            index = self._index()
+            if index is None:
+                raise LookupError_(self._config_problem or "no Python index")
+            cached = index.files(project)
+            self.cache.put(key, cached)
+        with self._lock:
+            self.answers.python[normalize(project)] = cached
+
+    def _npm_spec(self, spec: str):
+        key = "npm:" + spec
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = self._npm(spec)
+            self.cache.put(key, cached)
+        with self._lock:
+            self.answers.npm[spec] = cached
+
+    def prefetch(self, python_projects=(), npm_specs=()) -> Answers:
+        """Look up what is not known yet; failures and time-outs become notes."""
+        jobs = [(self._python, normalize(p), "Python package") for p in sorted(set(python_projects))
+                if normalize(p) not in self.answers.python]
+        jobs += [(self._npm_spec, s, "npm package") for s in sorted(set(npm_specs)) if s not in self.answers.npm]
+        if not jobs:
+            return self.answers
+        pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="alpineguard-online")
+        futures = {pool.submit(func, arg): (arg, what) for func, arg, what in jobs}
+        done, pending = wait(futures, timeout=self.time_box)
+        pool.shutdown(wait=False, cancel_futures=True)
+        failed = []
+        for future in done:
+            error = future.exception()
+            if error is not None:
+                arg, what = futures[future]
+                failed.append(f"{what} {arg}: {error}")
+        if pending:
+            names = ", ".join(sorted(futures[f][0] for f in pending))
+            self._note(f"registry look-ups timed out after {self.time_box:.0f}s ({names}); "
+                       "used the embedded data for them")
+        for problem in sorted(failed):
+            self._note(f"registry look-up failed for {problem}; used the embedded data")
+        return self.answers
+
+    def _note(self, text: str):
+        with self._lock:
+            if text not in self.answers.notes:
+                self.answers.notes.append(text)
+
+
+_SHARED: Optional[Registry] = None
+
+
+def shared_registry() -> Registry:
+    """The process-wide registry client (its answers serve every rule and file of a run)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = Registry()
+    return _SHARED
+
+
+def notes() -> list[str]:
+    return list(_SHARED.answers.notes) if _SHARED is not None else []
