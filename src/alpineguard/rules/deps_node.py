@@ -1,0 +1,229 @@
+"""AG402 / AG403: npm packages that need glibc binaries or compile native addons on musl."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from ..config import Settings
+from ..deps.common import StageFiles, env_at, musl_runs, target_archs
+from ..deps.node import NodeDeps, NodeInstall, NodePackage, version_key
+from ..knowledge.musl import node_facts
+from ..model import Dockerfile, Instruction, Stage
+from ..parsing.apk import installed_packages
+from .registry import Hit, rule
+
+_NPM_CPU = {"x86_64": "x64", "aarch64": "arm64", "armv7l": "arm", "i686": "ia32"}
+_NODE_GYP_TOOLS = (("python3", ("python3", "python3-dev")), ("make", ("make", "build-base")),
+                   ("g++", ("g++", "build-base", "clang")))
+_ONLINE_NPM_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class NodeVerdict:
+    kind: str  # glibc-binary, builds, ok
+    archs: tuple[str, ...]  # npm cpu names concerned (all targets when the fact is not per-arch)
+    facts: dict
+    source: str
+
+
+def _entry_matches(entry: dict, version: Optional[str], cpu: str) -> bool:
+    if entry.get("archs") and cpu not in entry["archs"]:
+        return False
+    if version is None:
+        return "until" not in entry
+    key = version_key(version)
+    if "since" in entry and key < version_key(str(entry["since"])):
+        return False
+    return not ("until" in entry and key >= version_key(str(entry["until"])))
+
+
+def embedded_verdict(package: NodePackage, cpus: list[str]) -> Optional[NodeVerdict]:
+    facts = node_facts().get(package.name)
+    if facts is None:
+        return None
+    by_kind: dict[str, list[str]] = {}
+    for cpu in cpus:
+        entry = next((e for e in facts.get("ranges", []) if _entry_matches(e, package.version, cpu)), None)
+        if entry is not None and not entry.get("unverified"):
+            by_kind.setdefault(entry["kind"], []).append(cpu)
+    for kind in ("glibc-binary", "builds"):
+        if kind in by_kind:
+            return NodeVerdict(kind, tuple(by_kind[kind]), facts, "embedded data")
+    return NodeVerdict("ok", tuple(cpus), facts, "embedded data") if by_kind else None
+
+
+def online_verdict(records: list[dict], cpus: list[str]) -> Optional[NodeVerdict]:
+    """From `npm view`: a node-gyp build with no musl platform package for a target."""
+    if not records:
+        return None
+    record = records[-1]
+    optional = record.get("optionalDependencies") or {}
+    scripts = record.get("scripts") or {}
+    install = " ".join(str(scripts.get(k, "")) for k in ("preinstall", "install", "postinstall")).strip()
+    lacking = [cpu for cpu in cpus
+               if not any(re.search(rf"linux-?{cpu}-musl|linuxmusl-{cpu}|linux-musl-{cpu}", n) for n in optional)]
+    always_builds = bool(re.fullmatch(r"node-gyp rebuild", install)) or (record.get("gypfile") is True and not install)
+    if lacking and always_builds:
+        return NodeVerdict("builds", tuple(lacking), {"what": "compiles with node-gyp (npm view: "
+                                                              f"{'install script ' + install if install else 'gypfile'})"},
+                           "package registry")
+    return None
+
+
+def _toolchain_missing(installed: set[str]) -> list[str]:
+    return [tool for tool, providers in _NODE_GYP_TOOLS if not installed.intersection(providers)]
+
+
+def _where(package: NodePackage) -> str:
+    place = package.at.describe()
+    version = f" {package.version}" if package.version and place else (f"@{package.version}" if package.version else "")
+    return f"{package.name}{version}" + (f" ({place})" if place else "")
+
+
+def _node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeInstall]]:
+    reader = NodeDeps(StageFiles(df))
+    found = []
+    for stage, ins, command in musl_runs(df):
+        install = reader.install(stage, ins, command)
+        if install is not None and install.packages:
+            found.append((stage, ins, install))
+    return found
+
+
+def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str]], Optional[NodeVerdict]]:
+    """One verdict per (package, version): embedded facts first, the registry for the rest."""
+    verdicts: dict[tuple[str, Optional[str]], Optional[NodeVerdict]] = {}
+    cpus_all = sorted({_NPM_CPU.get(a, a) for stage, _, _ in found for a in target_archs(stage, settings)})
+    unknown = []
+    for _, _, install in found:
+        for package in install.packages:
+            key = (package.name, package.version)
+            if key in verdicts:
+                continue
+            verdicts[key] = embedded_verdict(package, cpus_all)
+            if verdicts[key] is None and (package.has_install_script or not package.at.file
+                                          or package.at.file.endswith("package.json")):
+                unknown.append(package)
+    if settings.online and unknown:
+        from ..online import shared_registry
+        registry = shared_registry()
+        specs = {f"{p.name}@{p.version}" if p.version else p.name: p for p in unknown[:_ONLINE_NPM_LIMIT]}
+        if len(unknown) > _ONLINE_NPM_LIMIT:
+            registry._note(f"asked the npm registry about the first {_ONLINE_NPM_LIMIT} of {len(unknown)} "
+                           "unknown packages with install scripts")
+        answers = registry.prefetch(npm_specs=specs)
+        for spec, package in specs.items():
+            if spec in answers.npm:
+                verdicts[(package.name, package.version)] = online_verdict(answers.npm[spec], cpus_all)
+    return verdicts
+
+
+def _arch_note(verdict: NodeVerdict, cpus: list[str]) -> str:
+    concerned = [c for c in cpus if c in verdict.archs]
+    return "" if len(concerned) == len(cpus) else f" on {' and '.join(concerned)}"
+
+
+def _workaround_in_place(facts: dict, env: dict[str, str], installed: set[str]) -> tuple[bool, str]:
+    workaround = facts.get("workaround") or {}
+    names = workaround.get("env") or []
+    wanted = workaround.get("env_value")
+    skipped = any((env.get(n, "").strip().lower() == wanted) if wanted else
+                  env.get(n, "").strip().lower() not in ("", "0", "false", "no", "off") for n in names)
+    if not skipped:
+        return False, ""
+    missing = [p for p in workaround.get("apk") or [] if p not in installed]
+    return not missing, ", ".join(missing)
+
+
+@rule("AG402", "npm-glibc-binary", "error",
+      "An npm package downloads or ships a glibc-only binary in an Alpine stage.",
+      rationale="""
+Headless browsers and their drivers (puppeteer, playwright, chromedriver), Electron,
+Cypress, onnxruntime-node and tfjs-node fetch or bundle binaries linked against glibc:
+on Alpine they fail to start ("not found", missing `ld-linux`). Read from `npm` /
+`yarn` / `pnpm` install arguments, and, for a bare install, the lock file the build
+copies in (package-lock.json, yarn.lock, pnpm-lock.yaml, so transitive packages count)
+or else package.json; `npx playwright install` counts too. The known workaround is not
+a finding: the download skipped through the package's variable (ENV, ARG, `export` or a
+command prefix) plus the Alpine package that replaces it (`apk add chromium` with
+PUPPETEER_SKIP_DOWNLOAD). Findings point at the package argument, or at the install
+word for packages from a file (the message names file and line).""",
+      bad="FROM node:22-alpine\nRUN npm install puppeteer",
+      good="FROM node:22-alpine\nENV PUPPETEER_SKIP_DOWNLOAD=true PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium-browser\n"
+           "RUN apk add --no-cache chromium && npm install puppeteer",
+      fix="Use the Alpine package (chromium, chromium-chromedriver) and skip the download, or a glibc base image.")
+def npm_glibc_binary(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    for stage, ins, command in musl_runs(df):
+        browser = NodeDeps.browser_install(command)
+        if browser is not None:
+            facts = node_facts().get("playwright", {})
+            yield Hit.at(browser.word, f"`playwright install` downloads browser builds for glibc that do not run "
+                         f"on Alpine: {facts.get('workaround', {}).get('hint', 'use a glibc base image')}")
+    found = _node_installs(df)
+    if not found:
+        return
+    verdicts = _verdicts(found, settings)
+    for stage, ins, install in found:
+        cpus = [_NPM_CPU.get(a, a) for a in target_archs(stage, settings)]
+        env = env_at(ins, install.command)
+        installed = installed_packages(stage)
+        for package in install.packages:
+            verdict = verdicts.get((package.name, package.version))
+            if verdict is None or verdict.kind != "glibc-binary":
+                continue
+            in_place, missing_apk = _workaround_in_place(verdict.facts, env, installed)
+            if in_place:
+                continue
+            hint = (verdict.facts.get("workaround") or {}).get("hint")
+            if missing_apk:
+                message = (f"{_where(package)} skips its download, but {missing_apk} is not installed in this "
+                           f"stage: {hint}")
+            else:
+                message = f"{_where(package)} {verdict.facts.get('what', 'installs a glibc binary')}: it does not " \
+                          f"run on Alpine" + (f"; {hint}" if hint else "; use a glibc-based image")
+            yield Hit.at(package.at.word, message)
+
+
+@rule("AG403", "node-native-no-toolchain", "error",
+      "An npm package compiles a native addon (node-gyp) with no musl prebuild, and python3/make/g++ are missing.",
+      rationale="""
+node-gyp needs python3, make and g++; `node:*-alpine` ships none of them. A package
+that has no musl prebuild (no `-linux-<arch>-musl` platform package, no `musl.node`
+file) compiles on install and fails without them. Packages come from install arguments
+or the copied lock file / package.json (as for AG402); the tools count when installed
+earlier in the same RUN or in the stage or its ancestors. Offline the embedded data
+decides; `--online` also asks `npm view` about unknown packages that the lock file says
+have install scripts (a bare `node-gyp rebuild` or a `binding.gyp` with no install
+script always compiles). An architecture only some targets lack is named.""",
+      bad="FROM node:22-alpine\nRUN npm install node-rdkafka",
+      good="FROM node:22-alpine\nRUN apk add --no-cache --virtual .gyp python3 make g++ && npm install node-rdkafka "
+           "&& apk del .gyp",
+      fix="Install python3 make g++ in a virtual package before the install and delete it after, or use a package "
+          "with musl prebuilds.")
+def node_native_no_toolchain(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    found = _node_installs(df)
+    if not found:
+        return
+    verdicts = _verdicts(found, settings)
+    for stage, ins, install in found:
+        cpus = [_NPM_CPU.get(a, a) for a in target_archs(stage, settings)]
+        missing = _toolchain_missing(installed_packages(stage, before=ins, before_command=install.command))
+        if not missing:
+            continue
+        for package in install.packages:
+            verdict = verdicts.get((package.name, package.version))
+            if verdict is None or verdict.kind != "builds" or not set(verdict.archs) & set(cpus):
+                continue
+            facts = verdict.facts
+            deps = " ".join(["python3", "make", "g++", *facts.get("build_deps", [])])
+            message = (f"{_where(package)} {facts.get('what', 'compiles a native addon with node-gyp')}"
+                       f"{_arch_note(verdict, cpus)}, but {', '.join(missing)} "
+                       f"{'is' if len(missing) == 1 else 'are'} not installed: "
+                       f"`apk add --no-cache --virtual .gyp {deps}` before it and `apk del .gyp` after")
+            if facts.get("alternative"):
+                message += f"; or use {facts['alternative']}"
+            if verdict.source != "embedded data":
+                message += f" [{verdict.source}]"
+            yield Hit.at(package.at.word, message)
