@@ -189,16 +189,13 @@ class ImageFiles:
 
     def _parse_copy(self, ins: Instruction) -> Optional[_Copy]:
         values = [w.value for w in ins.exec_form] if ins.exec_form else [w.value for w in split_words(ins.args, ins.env)]
-        if len(values) < 2:
+        # The shell-word reader drops `<<EOF` markers: heredoc bodies are sources of their own.
+        sources = [_Source("", inline=doc.body) for doc in ins.heredocs]
+        if not values or len(values) + len(sources) < 2:
             return None
         *raw_sources, raw_dest = values
-        heredocs = {doc.delimiter: doc for doc in ins.heredocs}
-        sources = []
         for raw in raw_sources:
             if raw.startswith("<<"):
-                doc = heredocs.get(raw.lstrip("<-").strip("'\""))
-                if doc is not None:
-                    sources.append(_Source("", inline=doc.body))
                 continue
             if ins.keyword == "ADD" and (re.match(r"^[a-z][a-z0-9+.-]*://", raw) or raw.startswith("git@")):
                 continue  # a download, not a context file
@@ -207,7 +204,7 @@ class ImageFiles:
             return None
         dest = _join_image(self.workdir, raw_dest)
         dest_is_dir = (raw_dest.endswith("/") or raw_dest in (".", "./") or dest in self.known_dirs
-                       or len(raw_sources) > 1 or any(_is_dir_source(s, self.context_dir) for s in sources))
+                       or len(sources) > 1 or any(_is_dir_source(s, self.context_dir) for s in sources))
         excludes = [_pattern_regex(_clean(value)) for value in ins.flag_values("exclude")]
         parents = ins.flag("parents") is not None and ins.flag("parents").value.lower() not in ("false", "0")
         return _Copy(ins, sources, dest, dest_is_dir, excludes, parents)
@@ -226,8 +223,7 @@ class ImageFiles:
     def _lookup_in(self, copy: _Copy, image_path: str) -> Optional[CopiedFile]:
         for source in reversed(copy.sources):
             if source.inline is not None:
-                target = posixpath.join(copy.dest, "") if copy.dest_is_dir and len(copy.sources) > 1 else copy.dest
-                if target == image_path:
+                if copy.dest == image_path and not copy.dest_is_dir:
                     return CopiedFile(image_path, None, None, copy.instruction, source.inline)
                 continue
             if not copy.dest_is_dir:

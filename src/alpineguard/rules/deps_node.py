@@ -64,7 +64,9 @@ def online_verdict(records: list[dict], cpus: list[str]) -> Optional[NodeVerdict
     install = " ".join(str(scripts.get(k, "")) for k in ("preinstall", "install", "postinstall")).strip()
     lacking = [cpu for cpu in cpus
                if not any(re.search(rf"linux-?{cpu}-musl|linuxmusl-{cpu}|linux-musl-{cpu}", n) for n in optional)]
-    always_builds = bool(re.fullmatch(r"node-gyp rebuild", install)) or (record.get("gypfile") is True and not install)
+    prebuilt = re.search(r"prebuild|node-gyp-build|node-pre-gyp|\|\|", install)
+    always_builds = (bool(re.search(r"(^|&&|;)\s*node-gyp rebuild\s*$", install)) and not prebuilt) or \
+        (record.get("gypfile") is True and not install)
     if lacking and always_builds:
         return NodeVerdict("builds", tuple(lacking), {"what": "compiles with node-gyp (npm view: "
                                                               f"{'install script ' + install if install else 'gypfile'})"},
