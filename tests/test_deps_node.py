@@ -1,0 +1,120 @@
+"""AG402 npm-glibc-binary and AG403 node-native-no-toolchain, offline."""
+from __future__ import annotations
+
+import json
+
+from deps_helpers import at, lint_context
+
+PACKAGE_LOCK = json.dumps({"name": "app", "lockfileVersion": 3, "packages": {
+    "": {"name": "app", "dependencies": {"@mermaid-js/mermaid-cli": "^11"}},
+    "node_modules/@mermaid-js/mermaid-cli": {"version": "11.4.0"},
+    "node_modules/puppeteer": {"version": "23.9.0", "hasInstallScript": True},
+    "node_modules/sharp": {"version": "0.33.5"},
+    "node_modules/canvas": {"version": "2.11.2", "dev": True, "hasInstallScript": True},
+}}, indent=2)
+
+
+def test_transitive_puppeteer_from_package_lock(tmp_path):
+    findings = lint_context(tmp_path, """\
+        FROM node:22-alpine
+        WORKDIR /app
+        COPY package.json package-lock.json ./
+        RUN npm ci --omit=dev
+        """, {"package.json": "{}", "package-lock.json": PACKAGE_LOCK})
+    assert at(findings) == [("AG402", 4, 9, "error")]
+    assert findings[0].message.startswith("puppeteer 23.9.0 (package-lock.json:14) downloads Chrome")
+
+
+def test_dev_dependency_counts_without_omit(tmp_path):
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY . /app\nWORKDIR /app\nRUN npm ci\n",
+                            {"package-lock.json": PACKAGE_LOCK})
+    assert at(findings) == [("AG402", 4, 9, "error"), ("AG403", 4, 9, "error")]
+    assert "canvas 2.11.2 (package-lock.json:21)" in findings[1].message
+
+
+def test_puppeteer_workaround_in_place(tmp_path):
+    findings = lint_context(tmp_path, """\
+        FROM node:22-alpine
+        ENV PUPPETEER_SKIP_DOWNLOAD=true \\
+            PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium-browser
+        RUN apk add --no-cache chromium nss freetype harfbuzz ttf-freefont
+        RUN npm install puppeteer@23.9.0
+        """)
+    assert findings == []
+
+
+def test_skip_variable_as_command_prefix_and_export(tmp_path):
+    for run in ("PUPPETEER_SKIP_DOWNLOAD=1 npm install puppeteer", "export PUPPETEER_SKIP_DOWNLOAD=1 && npm i puppeteer"):
+        findings = lint_context(tmp_path, f"FROM node:22-alpine\nRUN apk add chromium\nRUN {run}\n")
+        assert findings == [], run
+
+
+def test_skip_without_chromium_is_still_reported(tmp_path):
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN PUPPETEER_SKIP_DOWNLOAD=1 npm install puppeteer\n")
+    assert at(findings) == [("AG402", 2, 43, "error")]
+    assert "chromium is not installed" in findings[0].message
+
+
+def test_playwright_install_and_yarn_global(tmp_path):
+    findings = lint_context(tmp_path, "FROM node:20-alpine\nRUN yarn global add electron && npx -y playwright install chromium\n")
+    assert at(findings) == [("AG402", 2, 21, "error"), ("AG402", 2, 51, "error")]
+
+
+def test_wolfi_is_not_checked(tmp_path):
+    assert lint_context(tmp_path, "FROM cgr.dev/chainguard/node:latest-dev\nRUN npm install puppeteer canvas@2\n") == []
+
+
+def test_native_build_without_toolchain_yarn_lock(tmp_path):
+    yarn_lock = """
+        # yarn lockfile v1
+
+        canvas@^2.11.0:
+          version "2.11.2"
+          resolved "https://example.org/canvas-2.11.2.tgz"
+
+        "sharp@^0.33.0":
+          version "0.33.5"
+        """
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY yarn.lock package.json ./\nRUN yarn install --frozen-lockfile\n",
+                            {"yarn.lock": yarn_lock, "package.json": "{}"})
+    assert at(findings) == [("AG403", 3, 10, "error")]
+    assert findings[0].message.startswith("canvas 2.11.2 (yarn.lock:3)") and "cairo-dev" in findings[0].message
+
+
+def test_native_build_pnpm_lock_and_toolchain_present(tmp_path):
+    pnpm_lock = """
+        lockfileVersion: '9.0'
+        packages:
+          node-rdkafka@3.1.1:
+            resolution: {integrity: sha512-x}
+          '@grpc/grpc-js@1.12.2':
+            resolution: {integrity: sha512-y}
+        """
+    files = {"pnpm-lock.yaml": pnpm_lock, "package.json": "{}"}
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", files)
+    assert at(findings) == [("AG403", 3, 10, "error")] and "node-rdkafka 3.1.1 (pnpm-lock.yaml:3)" in findings[0].message
+    findings = lint_context(tmp_path, """\
+        FROM node:22-alpine
+        COPY . .
+        RUN apk add --no-cache --virtual .gyp python3 make g++ && pnpm install && apk del .gyp
+        """, files)
+    assert findings == []
+
+
+def test_arm64_only_native_build_is_named(tmp_path):
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install utf-8-validate@6.0.6\n")
+    assert at(findings) == [("AG403", 2, 17, "error")] and " on arm64," in findings[0].message
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install utf-8-validate@6.0.6\n",
+                        platforms=("linux/amd64",)) == []
+
+
+def test_version_aware_bcrypt(tmp_path):
+    assert at(lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install bcrypt@5.1.1\n")) == [("AG403", 2, 17, "error")]
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install bcrypt@6.0.0 sharp esbuild\n") == []
+
+
+def test_package_json_without_lock(tmp_path):
+    manifest = json.dumps({"dependencies": {"node-sass": "^9.0.0"}, "devDependencies": {"cypress": "^13"}}, indent=2)
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package.json .\nRUN npm install --production\n",
+                            {"package.json": manifest})
+    assert at(findings) == [("AG403", 3, 9, "error")] and "node-sass 9.0.0 (package.json:3)" in findings[0].message

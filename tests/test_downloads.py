@@ -1,0 +1,42 @@
+"""AG405 glibc-binary-download and AG406 glibc-compat-shim."""
+from __future__ import annotations
+
+from deps_helpers import at, lint_context
+
+
+def test_linux_gnu_download_with_variables(tmp_path):
+    findings = lint_context(tmp_path, """\
+        FROM alpine:3.20
+        ARG RG=14.1.0
+        RUN wget -q https://example.org/rg/${RG}/ripgrep-${RG}-x86_64-unknown-linux-gnu.tar.gz \\
+         && curl -fsSLO https://example.org/node/v22.1.0/node-v22.1.0-linux-x64.tar.xz
+        ADD https://example.org/jdk/OpenJDK21U-jdk_x64_linux_hotspot_21.0.5_11.tar.gz /opt/
+        """)
+    assert at(findings) == [("AG405", 3, 13, "error"), ("AG405", 4, 17, "error"), ("AG405", 5, 5, "error")]
+    assert "ripgrep-14.1.0-x86_64-unknown-linux-gnu.tar.gz is a *-linux-gnu build" in findings[0].message
+
+
+def test_musl_builds_and_non_alpine_stages_are_fine(tmp_path):
+    assert lint_context(tmp_path, """\
+        FROM alpine:3.20
+        RUN wget https://example.org/ripgrep-14.1.0-x86_64-unknown-linux-musl.tar.gz \\
+         && wget https://example.org/node-v22.1.0-linux-x64-musl.tar.xz
+        FROM debian:12
+        RUN wget https://example.org/ripgrep-14.1.0-x86_64-unknown-linux-gnu.tar.gz
+        """) == []
+
+
+def test_compat_layer_moves_it_to_ag406(tmp_path):
+    findings = lint_context(tmp_path, """\
+        FROM alpine:3.20
+        RUN apk add --no-cache libc6-compat \\
+         && wget https://example.org/tool-x86_64-unknown-linux-gnu.tar.gz
+        """)
+    assert at(findings) == [("AG406", 2, 24, "info")]
+    assert "for tool-x86_64-unknown-linux-gnu.tar.gz" in findings[0].message
+
+
+def test_gcompat_alone_is_info(tmp_path):
+    findings = lint_context(tmp_path, "FROM alpine:3.20\nRUN apk add --no-cache gcompat\n")
+    assert at(findings) == [("AG406", 2, 24, "info")]
+    assert lint_context(tmp_path, "FROM cgr.dev/chainguard/wolfi-base\nRUN apk add gcompat\n") == []
