@@ -170,6 +170,10 @@ def run(argv: Optional[list[str]] = None) -> int:
             out_stream.close()
     for error in errors:
         sys.stderr.write(f"alpineguard: {error}\n")
+    if settings.online:
+        from .online import notes
+        for note in notes():
+            sys.stderr.write(f"alpineguard: note: {note}\n")
     if not args.quiet:
         sys.stderr.write(summary(report) + "\n")
     if errors:

@@ -54,8 +54,13 @@ def embedded_verdict(package: NodePackage, cpus: list[str]) -> Optional[NodeVerd
     return NodeVerdict("ok", tuple(cpus), facts, "embedded data") if by_kind else None
 
 
-def online_verdict(records: list[dict], cpus: list[str]) -> Optional[NodeVerdict]:
-    """From `npm view`: a node-gyp build with no musl platform package for a target."""
+def online_verdict(records: list[dict], cpus: list[str], lock_says_install_script: bool) -> Optional[NodeVerdict]:
+    """From `npm view`: a node-gyp build with no musl platform package for a target.
+
+    npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script;
+    the registry does not show that implicit script, but the lock file's
+    `hasInstallScript` does.
+    """
     if not records:
         return None
     record = records[-1]
@@ -65,11 +70,11 @@ def online_verdict(records: list[dict], cpus: list[str]) -> Optional[NodeVerdict
     lacking = [cpu for cpu in cpus
                if not any(re.search(rf"linux-?{cpu}-musl|linuxmusl-{cpu}|linux-musl-{cpu}", n) for n in optional)]
     prebuilt = re.search(r"prebuild|node-gyp-build|node-pre-gyp|\|\|", install)
-    always_builds = (bool(re.search(r"(^|&&|;)\s*node-gyp rebuild\s*$", install)) and not prebuilt) or \
-        (record.get("gypfile") is True and not install)
+    implicit_gyp = not install and (record.get("gypfile") is True or lock_says_install_script)
+    always_builds = (bool(re.search(r"(^|&&|;)\s*node-gyp rebuild\s*$", install)) and not prebuilt) or implicit_gyp
     if lacking and always_builds:
-        return NodeVerdict("builds", tuple(lacking), {"what": "compiles with node-gyp (npm view: "
-                                                              f"{'install script ' + install if install else 'gypfile'})"},
+        how = f"install script `{install}`" if install else "binding.gyp, no prebuild"
+        return NodeVerdict("builds", tuple(lacking), {"what": f"compiles a native addon with node-gyp ({how})"},
                            "package registry")
     return None
 
@@ -118,7 +123,8 @@ def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str]], Opti
         answers = registry.prefetch(npm_specs=specs)
         for spec, package in specs.items():
             if spec in answers.npm:
-                verdicts[(package.name, package.version)] = online_verdict(answers.npm[spec], cpus_all)
+                verdicts[(package.name, package.version)] = online_verdict(answers.npm[spec], cpus_all,
+                                                                           package.has_install_script)
     return verdicts
 
 

@@ -1,0 +1,148 @@
+"""--online: recorded registry answers (unit), and one test against the real registries."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+from pathlib import Path
+
+import pytest
+
+from alpineguard import online
+from alpineguard.knowledge.musl import online_project
+from alpineguard.online import DiskCache, LookupError_, PipConfig, PythonIndex, Registry, parse_pip_config
+
+from deps_helpers import at, lint_context
+
+RECORDED = Path(__file__).parent / "fixtures" / "registry"
+INDEX = "https://index.invalid/simple"  # a placeholder: tests never reach it
+
+
+def recorded_fetch(url: str):
+    project = url.rstrip("/").rsplit("/", 1)[-1]
+    path = RECORDED / f"simple-{project}.json"
+    if not path.exists():
+        raise urllib.error.HTTPError(url, 404, "not found", None, None)
+    return path.read_bytes(), "application/vnd.pypi.simple.v1+json"
+
+
+def recorded_npm(spec: str):
+    path = RECORDED / f"npm-{spec}.json"
+    if not path.exists():
+        raise LookupError_(f"no recorded answer for {spec}")
+    return [json.loads(path.read_text())]
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch):
+    def make(fetch=recorded_fetch, npm=recorded_npm, time_box=10.0):
+        made = Registry(cache=DiskCache(str(tmp_path / "cache")), python_index=PythonIndex(PipConfig([INDEX]), fetch),
+                        npm=npm, time_box=time_box)
+        monkeypatch.setattr(online, "_SHARED", made)
+        return made
+    return make
+
+
+def test_pip_config_listing_precedence():
+    listing = ("global.index-url='https://a.invalid/simple'\n:env:.index-url='https://b.invalid/simple'\n"
+               "global.extra-index-url='file:///x https://c.invalid'\nglobal.find-links='/wheels'\n")
+    options = parse_pip_config(listing)
+    assert options["index-url"] == "https://b.invalid/simple"
+    assert options["extra-index-url"].split() == ["file:///x", "https://c.invalid"]
+
+
+def test_recorded_index_answers_are_exact():
+    files = PythonIndex(PipConfig([INDEX]), recorded_fetch).files("psutil")
+    facts = online_project("psutil", files)
+    assert facts.fits("7.2.2", "3.12", "aarch64") and facts.fits("7.2.2", "3.12", "x86_64")
+    assert facts.fits("6.1.0", "3.12", "x86_64") is False and "6.1.0" in facts.sdists
+    assert facts.fits("7.2.2", "3.12", "riscv64") is False  # any architecture, not only the embedded two
+
+
+def test_online_ag401_uses_registry_answers(tmp_path, registry):
+    made = registry()
+    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psutil==6.1.0 psycopg2==2.9.9\n",
+                            online=True)
+    assert at(findings) == [("AG401", 2, 17, "error"), ("AG401", 2, 31, "error")]
+    assert all("[embedded data" not in f.message for f in findings)
+    assert "upgrade to psutil 7.2.0 or later" in findings[0].message
+    assert made.answers.notes == []
+
+
+def test_online_npm_unknown_package_that_always_compiles(tmp_path, registry):
+    registry()
+    lock = json.dumps({"lockfileVersion": 3, "packages": {
+        "node_modules/node-expat": {"version": "2.3.18", "hasInstallScript": True},
+        "node_modules/left-pad": {"version": "1.3.0"}}})
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package-lock.json .\nRUN npm ci\n",
+                            {"package-lock.json": lock}, online=True)
+    assert at(findings) == [("AG403", 3, 9, "error")]
+    assert findings[0].message.startswith("node-expat 2.3.18") and "[package registry]" in findings[0].message
+    offline = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package-lock.json .\nRUN npm ci\n")
+    assert offline == []  # unknown to the embedded data
+
+
+def test_failure_falls_back_to_embedded_data_with_a_note(tmp_path, registry):
+    def unreachable(url):
+        raise urllib.error.URLError("connection refused")
+    made = registry(fetch=unreachable)
+    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9\n", online=True)
+    assert at(findings) == [("AG401", 2, 17, "error")]
+    assert "registry look-up failed" in findings[0].message
+    assert any("psycopg2" in note and "connection refused" in note for note in made.answers.notes)
+
+
+def test_time_box(tmp_path, registry):
+    def slow(url):
+        time.sleep(2)
+        return recorded_fetch(url)
+    made = registry(fetch=slow, time_box=0.2)
+    started = time.monotonic()
+    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9\n", online=True)
+    assert time.monotonic() - started < 1.5
+    assert "registry look-up failed" in findings[0].message
+    assert any("timed out" in note for note in made.answers.notes)
+
+
+def test_disk_cache_and_expiry(tmp_path):
+    calls = []
+
+    def counting(url):
+        calls.append(url)
+        return recorded_fetch(url)
+    cache = DiskCache(str(tmp_path / "c"))
+    Registry(cache=cache, python_index=PythonIndex(PipConfig([INDEX]), counting)).prefetch(["psycopg2"])
+    second = Registry(cache=cache, python_index=PythonIndex(PipConfig([INDEX]), counting))
+    assert second.prefetch(["psycopg2"]).python["psycopg2"] and len(calls) == 1
+    expired = Registry(cache=DiskCache(str(tmp_path / "c"), ttl=-1), python_index=PythonIndex(PipConfig([INDEX]), counting))
+    expired.prefetch(["psycopg2"])
+    assert len(calls) == 2
+
+
+def test_local_html_index_and_find_links(tmp_path):
+    project = tmp_path / "simple" / "psycopg2"
+    project.mkdir(parents=True)
+    (project / "index.html").write_text(
+        '<html><body><a href="../../f/psycopg2-2.9.9.tar.gz#sha256=0" data-requires-python="&gt;=3.7">'
+        'psycopg2-2.9.9.tar.gz</a><a href="x" data-yanked="">psycopg2-2.9.8.tar.gz</a></body></html>')
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "psycopg2-2.9.9-cp312-cp312-musllinux_1_2_x86_64.whl").write_bytes(b"")
+    index = PythonIndex(PipConfig([(tmp_path / "simple").as_uri()], [str(wheels)]))
+    facts = online_project("psycopg2", index.files("psycopg2"))
+    assert facts.versions == ["2.9.9"] and facts.requires_python["2.9.9"] == ">=3.7"
+    assert facts.fits("2.9.9", "3.12", "x86_64") and facts.fits("2.9.9", "3.12", "aarch64") is False
+
+
+def test_real_registries(tmp_path):
+    """Asks the registries the local pip and npm are configured for; skipped only when unreachable."""
+    registry = Registry(cache=DiskCache(str(tmp_path / "cache")), time_box=60)
+    answers = registry.prefetch(["psycopg2", "psutil"], ["canvas@2.11.2"])
+    if answers.notes and not answers.python and not answers.npm:
+        pytest.skip("registries unreachable: " + "; ".join(answers.notes))
+    assert answers.notes == []
+    psycopg2 = online_project("psycopg2", answers.python["psycopg2"])
+    assert "2.9.9" in psycopg2.sdists and psycopg2.fits("2.9.9", "3.12", "x86_64") is False
+    assert online_project("psutil", answers.python["psutil"]).fits("7.2.2", "3.12", "aarch64")
+    record = answers.npm["canvas@2.11.2"][-1]
+    assert record["version"] == "2.11.2" and "node-pre-gyp" in record["scripts"]["install"]
