@@ -7,10 +7,10 @@ from alpineguard.parsing.dockerfile import parse_dockerfile
 from deps_helpers import build_context
 
 
-def image_files(root, dockerfile: str, stage: int = -1, before_last: bool = True) -> ImageFiles:
+def image_files(root, dockerfile: str) -> ImageFiles:
+    """What the last stage holds once all its instructions ran."""
     df = parse_dockerfile(dockerfile)
-    chosen = df.stages[stage]
-    return ImageFiles(chosen, str(root), before=None, dockerfile_path=str(root / "Dockerfile"))
+    return ImageFiles(df.stages[-1], str(root), dockerfile_path=str(root / "Dockerfile"))
 
 
 def test_copy_dot_workdir_relative(tmp_path):

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from .model import Dockerfile, Instruction, SourceText, Stage
+from .model import Instruction, SourceText, Stage
 from .parsing.shell import split_words
 
 _GLOB_CHARS = frozenset("*?[")

@@ -174,7 +174,6 @@ def npm_glibc_binary(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         return
     verdicts = _verdicts(found, settings)
     for stage, ins, install in found:
-        cpus = [_NPM_CPU.get(a, a) for a in target_archs(stage, settings)]
         env = env_at(ins, install.command)
         installed = installed_packages(stage)
         for package in install.packages:
