@@ -14,7 +14,6 @@ from ..config import ConfigError, Settings, build_settings, load_config
 from ..discovery import discover, is_dockerfile_name
 from ..engine import FileResult, check_file, fails
 from ..model import Finding, Severity
-from ..parsing.dockerfile import parse_dockerfile
 from ..report import FORMATS, Report, render
 from ..report.github_format import PER_STEP_CAP, command, within_caps
 from .comments import SEVERITY_ICONS, Entry, finding_ids, message_markdown, place
@@ -117,11 +116,7 @@ def run_pull_request(ctx: Context, inputs: Inputs, scopes: list[str], settings: 
     for_dependencies = set()
     if dependency_changes:
         for path in discover(scopes, settings.exclude):
-            data = reader.read(path)
-            if path in targets or data is None:
-                continue
-            df = parse_dockerfile(data.decode("utf-8", "replace"), path)
-            if any(copies(path, df, changed) for changed in dependency_changes):
+            if path not in targets and copies(path, dependency_changes):
                 targets.append(path)
                 for_dependencies.add(path)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import json
 import os
 import subprocess
 from typing import Optional
 
-from ..model import Dockerfile
+from ..context import copied_context_files
 from .event import ActionError
 
 # Files that pin what a build installs: a change to one can break a Dockerfile that copies it.
@@ -48,29 +47,16 @@ def is_dependency_file(path: str) -> bool:
     return any(fnmatch.fnmatch(os.path.basename(path), pattern) for pattern in DEPENDENCY_FILES)
 
 
-def _copy_sources(df: Dockerfile) -> list[str]:
-    sources = []
-    for ins in df.instructions:
-        if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None:
-            continue
-        text = ins.args.text.strip()
-        try:
-            items = json.loads(text) if text.startswith("[") else text.split()
-        except ValueError:
-            items = text.split()
-        sources += [s for s in items[:-1] if isinstance(s, str) and not s.startswith("<<")
-                    and "://" not in s and "$" not in s]
-    return sources
+def copies(dockerfile_path: str, changed: list[str]) -> bool:
+    """Whether the Dockerfile's build (context: its folder) copies any of the `changed` files.
 
-
-def copies(dockerfile_path: str, df: Dockerfile, changed: str) -> bool:
-    """Whether the Dockerfile's build (context: its folder) copies the file `changed`."""
-    context = os.path.dirname(dockerfile_path)
-    for source in _copy_sources(df):
-        full = os.path.normpath(os.path.join(context, source.lstrip("/")))
-        if full == "." or changed == full or changed.startswith(full + "/") or fnmatch.fnmatch(changed, full):
-            return True
-    return False
+    Paths are workspace-relative; the answer comes from the same COPY/ADD reading the
+    dependency rules use (`.dockerignore`, globs, folders).
+    """
+    context = os.path.dirname(dockerfile_path) or "."
+    candidates = {os.path.relpath(path, context) for path in changed
+                  if context == "." or path.startswith(context.rstrip("/") + "/")}
+    return bool(candidates) and bool(copied_context_files(dockerfile_path, context, candidates))
 
 
 class HeadReader:
