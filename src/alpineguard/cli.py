@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalog")
     parser.add_argument("--explain", metavar="ID", help="explain one rule")
+    parser.add_argument("--changed", action="store_true",
+                        help="PATHs are changed files (as pre-commit passes them): check the Dockerfiles among them")
     parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs)")
     parser.add_argument("--version", action="version", version=f"alpineguard {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
@@ -154,7 +156,12 @@ def run(argv: Optional[list[str]] = None) -> int:
     from .report.text_format import summary
     from .runner import check_paths
 
-    results = check_paths(args.paths or ["."], settings)
+    if args.changed:
+        from .changed import dockerfiles_for_changes
+        paths = dockerfiles_for_changes(args.paths)
+    else:
+        paths = args.paths or ["."]
+    results = check_paths(paths, settings)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     files = len(results)
