@@ -2,7 +2,6 @@
 import subprocess
 import sys
 
-from conftest import REPO
 
 # PyGithub and what it pulls in belong to the Action only; jsonschema and pre-commit to tests.
 HEAVY = ("github", "requests", "urllib3", "jwt", "nacl", "cryptography", "jsonschema", "pre_commit")
@@ -24,3 +23,4 @@ def test_lint_path_imports_nothing_heavy(tmp_path):
         assert "alpineguard.cli" in modules
         heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
         assert not heavy, (args, heavy)
+
