@@ -29,3 +29,15 @@ def test_cli_changed_without_dockerfiles_checks_nothing(tmp_path):
     result = run_module("--changed", "README.md", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
+
+
+def test_cli_changed_fix_rewrites_only_the_changed_dockerfiles(tmp_path):
+    (tmp_path / "Dockerfile").write_text(BAD)
+    (tmp_path / "requirements.txt").write_text("RUN apk add curl\n")
+    (tmp_path / "web.Dockerfile").write_text(BAD)  # not changed: left alone
+    result = run_module("--changed", "--fix", "--as-of", "2026-11-26", "Dockerfile", "requirements.txt",
+                        cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Dockerfile").read_text() == "FROM alpine:3.24\nRUN apk add --no-cache curl\n"
+    assert (tmp_path / "requirements.txt").read_text() == "RUN apk add curl\n"
+    assert (tmp_path / "web.Dockerfile").read_text() == BAD

@@ -141,11 +141,16 @@ def run(argv: Optional[list[str]] = None) -> int:
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
 
+    if args.changed:
+        from .changed import dockerfiles_for_changes
+        paths = dockerfiles_for_changes(args.paths)
+    else:
+        paths = args.paths or ["."]
     from .engine import fails
     if args.fix or args.diff:
         from . import fix
         color = args.format == "text" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        findings, errors = fix.run(args.paths or ["."], settings, unsafe=args.unsafe_fixes, diff=args.diff,
+        findings, errors = fix.run(paths, settings, unsafe=args.unsafe_fixes, diff=args.diff,
                                    fmt=args.format, output=args.output, quiet=args.quiet, color=color)
         for error in errors:
             sys.stderr.write(f"alpineguard: {error}\n")
@@ -156,11 +161,6 @@ def run(argv: Optional[list[str]] = None) -> int:
     from .report.text_format import summary
     from .runner import check_paths
 
-    if args.changed:
-        from .changed import dockerfiles_for_changes
-        paths = dockerfiles_for_changes(args.paths)
-    else:
-        paths = args.paths or ["."]
     results = check_paths(paths, settings)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
