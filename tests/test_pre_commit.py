@@ -68,6 +68,12 @@ def test_manifest_declares_the_three_hooks():
         "alpineguard-fix": ("python", "alpineguard --changed --fix"),
         "alpineguard-docker": ("docker", "alpineguard --changed"),
     }
+    # pre-commit builds the docker hook's image from the repository's own Dockerfile, which
+    # pip-installs this package: its console script is the entry's executable.
+    assert (REPO / "Dockerfile").is_file()
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert all(hook["entry"].split()[0] in scripts for hook in hooks.values())
 
 
 def test_manifest_passes_pre_commit_validation(tmp_path):
