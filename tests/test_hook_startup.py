@@ -1,6 +1,11 @@
 """Start-up is paid on every commit by the pre-commit hook: the lint path stays light."""
+import gc
 import subprocess
 import sys
+
+import pytest
+
+from alpineguard.cli import main
 
 
 # PyGithub and what it pulls in belong to the Action only; jsonschema and pre-commit to tests.
@@ -24,3 +29,20 @@ def test_lint_path_imports_nothing_heavy(tmp_path):
         heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
         assert not heavy, (args, heavy)
 
+
+def test_main_leaves_garbage_collection_as_it_found_it(tmp_path, capsys):
+    """main() pauses collection during start-up only; in-process callers get it back."""
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.24\n")
+    assert gc.isenabled()
+    assert main(["--list-rules"]) == 0
+    assert main([str(tmp_path / "Dockerfile")]) == 0
+    assert main(["--no-such-option"]) == 2
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        main([str(tmp_path / "Dockerfile")])
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
