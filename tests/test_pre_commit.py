@@ -36,10 +36,12 @@ def _git(*args: str, cwd: Path, env: dict | None = None) -> str:
 
 
 def _clean_env(**extra: str) -> dict:
-    """No GIT_* from a surrounding git hook, a fixed identity, pre-commit's own home."""
+    """No GIT_* from a surrounding git hook, a fixed identity, no commit signing."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", **extra)
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid",
+               GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="commit.gpgsign", GIT_CONFIG_VALUE_0="false",
+               NO_COLOR="1", **extra)
     return env
 
 
