@@ -3,6 +3,7 @@ from alpineguard.changed import dockerfiles_for_changes
 from conftest import run_module
 
 BAD = "FROM alpine:3.24\nRUN apk add curl\n"
+CLEAN_COPY = "FROM alpine:3.24\nCOPY requirements.txt /app/\nRUN apk add --no-cache curl\n"
 
 
 def test_dockerfiles_among_changed_files_in_order_once():
@@ -41,3 +42,60 @@ def test_cli_changed_fix_rewrites_only_the_changed_dockerfiles(tmp_path):
     assert (tmp_path / "Dockerfile").read_text() == "FROM alpine:3.24\nRUN apk add --no-cache curl\n"
     assert (tmp_path / "requirements.txt").read_text() == "RUN apk add curl\n"
     assert (tmp_path / "web.Dockerfile").read_text() == BAD
+
+
+def _tree(root, files: dict):
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+COPIES_REQUIREMENTS = "FROM python:3.12-alpine3.24\nCOPY requirements.txt /app/\nRUN apk add curl\n"
+
+
+def test_dependency_file_brings_in_the_dockerfiles_that_copy_it(tmp_path, monkeypatch):
+    _tree(tmp_path, {
+        "requirements.txt": "flask==3.0.3\n",
+        "Dockerfile": COPIES_REQUIREMENTS,
+        "all.Dockerfile": "FROM alpine:3.24\nWORKDIR /src\nCOPY *.txt ./\n",
+        "ignored/Dockerfile": "FROM alpine:3.24\nCOPY . /src\n",
+        "ignored/requirements.txt": "flask\n",
+        "ignored/.dockerignore": "requirements.txt\n",
+        "other/Dockerfile": "FROM alpine:3.24\nCOPY requirements.txt /app/\n",  # its own context
+        "other/requirements.txt": "flask\n",
+        "broken/Dockerfile": "FROM alpine:3.24\nRUN <<EOF\n",  # never finished: not a reason to fail
+        "node_modules/x/Dockerfile": COPIES_REQUIREMENTS,  # folder search skips it
+    })
+    (tmp_path / "binary").mkdir()
+    (tmp_path / "binary" / "Dockerfile").write_bytes(b"FROM alpine\0")  # unreadable: passed over
+    monkeypatch.chdir(tmp_path)
+    assert dockerfiles_for_changes(["requirements.txt", "ignored/requirements.txt"]) == [
+        "Dockerfile", "all.Dockerfile"]
+    assert dockerfiles_for_changes(["other/requirements.txt"]) == ["other/Dockerfile"]
+    # a changed Dockerfile comes first and once, however many changed files it copies
+    assert dockerfiles_for_changes(["all.Dockerfile", "requirements.txt"]) == ["all.Dockerfile", "Dockerfile"]
+    assert dockerfiles_for_changes(["README.md"]) == []
+    (tmp_path / "ignored" / "README.md").write_text("hello\n")  # `COPY . /src` takes it
+    assert dockerfiles_for_changes(["ignored/README.md"]) == ["ignored/Dockerfile"]
+
+
+def test_context_folder_and_config_excludes(tmp_path, monkeypatch):
+    _tree(tmp_path, {
+        "requirements.txt": "flask\n",
+        "docker/api.Dockerfile": COPIES_REQUIREMENTS,  # built with the repository root as context
+        "legacy/Dockerfile": "FROM alpine:3.24\nCOPY requirements.txt /app/\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    assert dockerfiles_for_changes(["requirements.txt"]) == []
+    assert dockerfiles_for_changes(["requirements.txt"], context=".") == ["docker/api.Dockerfile",
+                                                                            "legacy/Dockerfile"]
+    assert dockerfiles_for_changes(["requirements.txt"], context=".", excludes=("legacy",)) == [
+        "docker/api.Dockerfile"]
+
+
+def test_cli_checks_the_dockerfile_a_changed_requirement_file_feeds(tmp_path):
+    _tree(tmp_path, {"requirements.txt": "flask==3.0.3\n", "svc/Dockerfile": COPIES_REQUIREMENTS,
+                     "svc/requirements.txt": "flask==3.0.3\n", "Dockerfile": CLEAN_COPY})
+    result = run_module("--changed", "--as-of", "2026-11-26", "svc/requirements.txt", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(" ")[0] for line in result.stdout.decode().splitlines()] == ["svc/Dockerfile:3:5:"]

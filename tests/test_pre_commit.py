@@ -214,3 +214,31 @@ def test_try_repo(project, hook_source):
     output = _output(tried)
     assert tried.returncode == 1, output
     assert "svc/Containerfile:2:5: warning AG101" in output
+
+
+def _readme_dependency_files_pattern() -> str:
+    """The `files` the README tells users to copy when they opt in to dependency files."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("Dependency files are opt-in"):]
+    block = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml\n") + 8)]
+    hook, = yaml.safe_load(block)
+    return hook["files"]
+
+
+def test_opted_in_requirement_file_checks_the_dockerfile_that_copies_it(project):
+    pattern = _readme_dependency_files_pattern()
+    assert re.search(pattern, "svc/requirements.txt") and re.search(pattern, "web/Dockerfile.prod")
+    project.use("alpineguard", files=pattern)
+    project.write("svc/Dockerfile", "FROM python:3.12-alpine3.24\nCOPY requirements.txt /app/\nRUN apk add curl\n")
+    project.write("svc/requirements.txt", "flask==3.0.3\n")
+    project.write("web/Dockerfile", BAD)  # copies nothing in
+    project.git("add", "-A")
+    assert project.git("commit", "-m", "before the hook").returncode == 0
+    assert project.pre_commit("install").returncode == 0
+    project.write("svc/requirements.txt", "flask==3.0.3\ngunicorn==22.0.0\n")
+    project.git("add", "-A")
+    committed = project.git("commit", "-m", "only a requirement changes")
+    output = _output(committed)
+    assert committed.returncode != 0, output
+    assert "svc/Dockerfile:3:5: warning AG101" in output
+    assert "web/Dockerfile" not in output and "requirements.txt:" not in output

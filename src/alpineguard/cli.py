@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalog")
     parser.add_argument("--explain", metavar="ID", help="explain one rule")
     parser.add_argument("--changed", action="store_true",
-                        help="PATHs are changed files (as pre-commit passes them): check the Dockerfiles among them")
+                        help="PATHs are changed files (as pre-commit passes them): check the Dockerfiles among them "
+                             "and those under the current folder that copy in one of the others")
     parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs)")
     parser.add_argument("--version", action="version", version=f"alpineguard {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
@@ -144,7 +145,7 @@ def run(argv: Optional[list[str]] = None) -> int:
 
     if args.changed:
         from .changed import dockerfiles_for_changes
-        paths = dockerfiles_for_changes(args.paths)
+        paths = dockerfiles_for_changes(args.paths, settings.context, settings.exclude)
     else:
         paths = args.paths or ["."]
     from .engine import fails
