@@ -1,5 +1,5 @@
 """`--changed`: the files of a commit in, the Dockerfiles to check out."""
-from alpineguard.changed import dockerfiles_for_changes
+from alpineguard.changed import copies_any, dockerfiles_for_changes
 from conftest import run_module
 
 BAD = "FROM alpine:3.24\nRUN apk add curl\n"
@@ -72,6 +72,8 @@ def test_dependency_file_brings_in_the_dockerfiles_that_copy_it(tmp_path, monkey
     assert dockerfiles_for_changes(["requirements.txt", "ignored/requirements.txt"]) == [
         "Dockerfile", "all.Dockerfile"]
     assert dockerfiles_for_changes(["other/requirements.txt"]) == ["other/Dockerfile"]
+    assert copies_any("other/Dockerfile", ["other/requirements.txt"])  # relative paths, as the Action passes
+    assert not copies_any("other/Dockerfile", ["requirements.txt"])  # outside its context
     # a changed Dockerfile comes first and once, however many changed files it copies
     assert dockerfiles_for_changes(["all.Dockerfile", "requirements.txt"]) == ["all.Dockerfile", "Dockerfile"]
     assert dockerfiles_for_changes(["README.md"]) == []

@@ -23,21 +23,23 @@ def dockerfiles_for_changes(changed: Iterable[str], context: Optional[str] = Non
     """
     changed = list(dict.fromkeys(changed))
     result = [path for path in changed if is_dockerfile_name(os.path.basename(path))]
-    others = [os.path.abspath(path) for path in changed if not is_dockerfile_name(os.path.basename(path))]
+    others = [path for path in changed if not is_dockerfile_name(os.path.basename(path))]
     if not others:
         return result
     given = {os.path.abspath(path) for path in result}
     for candidate in discover(["."], excludes):
-        if os.path.abspath(candidate) not in given and _copies_any(candidate, others, context):
+        if os.path.abspath(candidate) not in given and copies_any(candidate, others, context):
             result.append(candidate)
     return result
 
 
-def _copies_any(dockerfile: str, files: list[str], context: Optional[str]) -> bool:
+def copies_any(dockerfile: str, files: list[str], context: Optional[str] = None) -> bool:
+    """Whether the Dockerfile's build (context: `context`, default its folder) copies in any of `files`."""
     from .context import copied_context_files
     from .engine import Unreadable
     context_dir = os.path.abspath(context or os.path.dirname(dockerfile) or ".")
-    inside = {os.path.relpath(path, context_dir).replace(os.sep, "/") for path in files
+    absolute = (os.path.abspath(path) for path in files)
+    inside = {os.path.relpath(path, context_dir).replace(os.sep, "/") for path in absolute
               if path.startswith(context_dir.rstrip(os.sep) + os.sep)}
     if not inside:
         return False

@@ -8,7 +8,7 @@ import os
 import subprocess
 from typing import Optional
 
-from ..context import copied_context_files
+from ..changed import copies_any
 from .event import ActionError
 
 # Files that pin what a build installs: a change to one can break a Dockerfile that copies it.
@@ -48,15 +48,9 @@ def is_dependency_file(path: str) -> bool:
 
 
 def copies(dockerfile_path: str, changed: list[str]) -> bool:
-    """Whether the Dockerfile's build (context: its folder) copies any of the `changed` files.
-
-    Paths are workspace-relative; the answer comes from the same COPY/ADD reading the
-    dependency rules use (`.dockerignore`, globs, folders).
-    """
-    context = os.path.dirname(dockerfile_path) or "."
-    candidates = {os.path.relpath(path, context) for path in changed
-                  if context == "." or path.startswith(context.rstrip("/") + "/")}
-    return bool(candidates) and bool(copied_context_files(dockerfile_path, context, candidates))
+    """Whether the Dockerfile's build (context: its folder) copies any of the `changed` files
+    (workspace-relative): the same COPY/ADD reading the dependency rules and `--changed` use."""
+    return copies_any(dockerfile_path, changed)
 
 
 class HeadReader:
