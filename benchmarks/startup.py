@@ -57,7 +57,7 @@ def main() -> int:
             "alpineguard": [*_alpineguard_command(), "--changed", "Dockerfile"],
             "hadolint": [os.path.abspath(args.hadolint), "--no-color", "Dockerfile"],
         }
-        for command in commands.values():  # warm the page cache, bytecode and knowledge caches
+        for command in commands.values():  # warm the page cache and bytecode
             for _ in range(3):
                 _wall_time(command, folder)
         times: dict[str, list[float]] = {name: [] for name in commands}
