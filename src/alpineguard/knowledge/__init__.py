@@ -1,21 +1,82 @@
-"""Embedded knowledge shipped as data files in the package, loaded once on first use."""
+"""Embedded knowledge shipped as data files in the package, loaded once on first use.
+
+The YAML files are the source of truth. Importing a YAML parser costs more start-up
+time than checking a Dockerfile, so each file's parsed content is also kept as JSON in
+the user's cache folder, keyed by a checksum of the YAML bytes: a changed file is
+parsed again, and a cache that cannot be read or written is simply not used.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Optional
 
-import yaml
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CACHE_FORMAT = 1
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def cache_dir() -> str:
+    """Where alpineguard keeps derived data: $ALPINEGUARD_CACHE_DIR, else the XDG cache folder."""
+    explicit = os.environ.get("ALPINEGUARD_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "alpineguard")
+
+
+def _encode(value):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+def _decode(mapping: dict):
+    if len(mapping) == 1 and "$date" in mapping:
+        return dt.date.fromisoformat(mapping["$date"])
+    return mapping
+
+
+def _parse_yaml(raw: bytes):
+    import yaml  # only on a cache miss: the import alone costs more than a check
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+
+
+def _store(path: str, data) -> None:
+    try:
+        text = json.dumps(data, default=_encode)
+    except (TypeError, ValueError):
+        return  # not representable as JSON: parse the YAML every time
+    if json.loads(text, object_hook=_decode) != data:
+        return  # JSON would change it (non-string keys, ...): do not cache
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only or missing home folder only costs speed
 
 
 def load_data(name: str):
-    """Parse one of the package's YAML data files (safe loader only)."""
-    with resources.files(__name__).joinpath(name).open("r", encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a safe loader
+    """Parse one of the package's YAML data files (safe loader only), through the cache."""
+    with open(os.path.join(_HERE, name), "rb") as handle:
+        raw = handle.read()
+    cached = os.path.join(cache_dir(), "knowledge",
+                          f"{name}.{_CACHE_FORMAT}-{zlib.crc32(raw):08x}-{len(raw)}.json")
+    try:
+        with open(cached, encoding="utf-8") as handle:
+            return json.load(handle, object_hook=_decode)
+    except (OSError, ValueError, TypeError):  # missing, or damaged: parse the YAML again
+        pass
+    data = _parse_yaml(raw)
+    _store(cached, data)
+    return data
 
 
 @dataclass(frozen=True)
