@@ -133,6 +133,8 @@ class Command:
     interpreter: str = "sh"
     heredoc_fed: bool = False
     script: Optional[SourceText] = field(default=None, repr=False, compare=False)
+    # Facts derived from the command once and shared by all rules (e.g. its apk call).
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:

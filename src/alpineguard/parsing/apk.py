@@ -54,6 +54,13 @@ def package_name(word: Word) -> str:
 
 
 def parse_apk(command: Command) -> Optional[ApkCall]:
+    """The apk call `command` makes, or None; read once per command, as every apk rule asks."""
+    if "apk" not in command.derived:
+        command.derived["apk"] = _parse_apk(command)
+    return command.derived["apk"]
+
+
+def _parse_apk(command: Command) -> Optional[ApkCall]:
     argv = command.effective_argv()
     if not argv or argv[0].value.rsplit("/", 1)[-1] != "apk":
         return None

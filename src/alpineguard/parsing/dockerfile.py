@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from itertools import repeat
 from typing import Optional
 
 from dockerfile_parse.util import extract_key_values
@@ -35,8 +36,13 @@ _HEREDOC_MARKER = re.compile(r"(?:(?<=\s)|^)<<(-?)(?:([\"'])([A-Za-z0-9_.-]+)\2|
 Classifier = Callable[[ImageRef], tuple[ImageKind, Optional[str]]]
 
 
+def _positions(line_no: int, first_col: int, count: int) -> list[Pos]:
+    """(line, column) of `count` characters in a row on one line."""
+    return list(zip(repeat(line_no, count), range(first_col, first_col + count)))
+
+
 def _source(line_no: int, text: str, first_col: int) -> tuple[str, list[Pos]]:
-    return text, [(line_no, first_col + k) for k in range(len(text))]
+    return text, _positions(line_no, first_col, len(text))
 
 
 class _Splitter:
@@ -114,7 +120,7 @@ class _Splitter:
                     break
                 offset = len(line) - len(candidate) if strip_tabs else 0
                 chars.append(candidate + "\n")
-                origins.extend((self.index + 1, offset + 1 + k) for k in range(len(candidate) + 1))
+                origins.extend(_positions(self.index + 1, offset + 1, len(candidate) + 1))
                 self.index += 1
             if self.index >= n:
                 start = args.pos(marker.start())

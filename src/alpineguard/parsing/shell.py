@@ -22,6 +22,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _OPERATORS = ("&&", "||", ";;", "|&", ";&", ";", "&", "|", "(", ")")
 _REDIRECTS = ("<<<", "<<-", "<<", "<>", ">>", ">|", ">&", "<&", ">", "<")
+_WORD_ENDS = frozenset(" \t\r\n;&|<>()")
+_OPERATOR_STARTS = frozenset("0123456789&|;()<>")
 _KEYWORDS_SEPARATING = frozenset({"then", "else", "elif", "fi", "do", "done", "{", "}", "!",
                                   "if", "while", "until", "esac"})
 
@@ -51,30 +53,37 @@ Token = _Token  # the public name, for rules that look at shell syntax itself
 
 
 class _WordBuilder:
-    """Accumulates a word's value with per-character origins."""
+    """Accumulates a word's value with per-character origins.
+
+    `splittable` marks the characters an unquoted expansion brought in; it stays None
+    until such text holds a blank, so plain words skip field splitting entirely.
+    """
     __slots__ = ("chars", "origins", "splittable", "quoted", "expanded")
 
     def __init__(self):
         self.chars: list[str] = []
         self.origins: list[Pos] = []
-        self.splittable: list[bool] = []
+        self.splittable: Optional[list[bool]] = None
         self.quoted = False
         self.expanded = False
 
     def add(self, text: str, origins: list[Pos], splittable: bool = False):
-        self.chars.extend(text)
+        if self.splittable is None and splittable and any(c in " \t\n" for c in text):
+            self.splittable = [False] * len(self.origins)
+        if self.splittable is not None:
+            self.splittable.extend([splittable] * len(text))
+        self.chars.append(text)
         self.origins.extend(origins)
-        self.splittable.extend([splittable] * len(text))
 
     def words(self, raw: str, start: Pos, end: Pos) -> list[Word]:
         value = "".join(self.chars)
         if not value and not self.quoted:
             return []
-        if not any(s and c in " \t\n" for s, c in zip(self.splittable, self.chars)):
-            return [Word(value, raw, start, end, list(self.origins), self.quoted, self.expanded)]
+        if self.splittable is None:
+            return [Word(value, raw, start, end, self.origins, self.quoted, self.expanded)]
         # Field splitting of an unquoted expansion: `apk add $BUILD_DEPS`.
         words, current, current_origins = [], [], []
-        for char, origin, split in zip(self.chars, self.origins, self.splittable):
+        for char, origin, split in zip(value, self.origins, self.splittable):
             if split and char in " \t\n":
                 if current:
                     words.append((current, current_origins))
@@ -164,6 +173,8 @@ class _Lexer:
 
     def _operator_or_redirect(self) -> Optional[_Token]:
         text, i = self.text, self.i
+        if text[i] not in _OPERATOR_STARTS:
+            return None
         # An fd number glued to a redirection: 2>&1, 3<file.
         j = i
         while j < len(text) and text[j].isdigit():
@@ -221,10 +232,17 @@ class _Lexer:
     def _word(self) -> Optional[_Token]:
         text, n = self.text, len(self.text)
         begin = self.i
+        plain = _PLAIN.match(text, begin)
+        if plain is not None and (plain.end() == n or text[plain.end()] in _WORD_ENDS):
+            # The common case, a word with no quotes, escapes or expansions.
+            value, self.i = plain.group(), plain.end()
+            start = self.pos(begin)
+            return _Token("word", value, start, words=[Word(value, value, start, self.src.end_pos(self.i),
+                                                            self.src.origins[begin:self.i])])
         builder = _WordBuilder()
         while self.i < n:
             ch = text[self.i]
-            if ch in " \t\r\n;&|<>()":
+            if ch in _WORD_ENDS:
                 break
             if ch == "#" and self.i != begin:
                 # `#` inside a word is literal (a comment starts only a word).
