@@ -204,10 +204,23 @@ class Instruction:
     env: dict[str, str] = field(default_factory=dict)  # ARG/ENV known before it
     stage: Optional["Stage"] = field(default=None, repr=False)
     end_line: int = 0
+    # Facts derived once and shared by all rules (e.g. what follows each command).
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def line(self) -> int:
         return self.start[0]
+
+    def command_index(self, command: Command) -> Optional[int]:
+        """Where this very `command` object stands in `commands` (None: not there).
+
+        By identity and from a table built once: `commands.index` compares field by field,
+        which makes a RUN of thousands of commands quadratic.
+        """
+        positions = self.derived.get("positions")
+        if positions is None or len(positions) != len(self.commands):
+            positions = self.derived["positions"] = {id(c): i for i, c in enumerate(self.commands)}
+        return positions.get(id(command))
 
     def flag(self, name: str) -> Optional[Flag]:
         for flag in self.flags:

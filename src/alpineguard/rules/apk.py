@@ -6,7 +6,7 @@ from typing import Optional
 
 from ..config import Settings
 from ..model import Command, Dockerfile, Edit, Fix, Instruction, Stage, Word
-from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name
+from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name, parse_apk
 from .edits import command_removal, continuation, editable, remove_word, remove_words
 from .registry import Hit, rule
 
@@ -48,8 +48,49 @@ def _removes_cache(command: Command) -> bool:
 
 
 def _later(ins: Instruction, command: Command) -> list[Command]:
-    commands = ins.commands
-    return commands[commands.index(command) + 1:]
+    return ins.commands[ins.command_index(command) + 1:]
+
+
+class _Sequel:
+    """What follows each command of one RUN, from a single backward pass.
+
+    Rules ask "is the cache removed later?", "is this package deleted later?" for every
+    apk call; answering from suffix facts keeps a RUN of thousands of commands linear.
+    """
+
+    def __init__(self, ins: Instruction):
+        self.ins = ins
+        count = len(ins.commands)
+        self.removes_cache_from = [False] * (count + 1)  # [i]: a command at i or later does
+        self.installs_from = [False] * (count + 1)
+        self.last_deleted: dict[str, int] = {}  # package -> index of its last apk del
+        for index in range(count - 1, -1, -1):
+            command = ins.commands[index]
+            call = parse_apk(command)
+            self.removes_cache_from[index] = self.removes_cache_from[index + 1] or _removes_cache(command)
+            self.installs_from[index] = self.installs_from[index + 1] or (
+                call is not None and call.subcommand in ("add", "upgrade"))
+            if call is not None and call.subcommand == "del":
+                for word in call.packages:
+                    self.last_deleted.setdefault(package_name(word), index)
+
+    def _after(self, command: Command) -> int:
+        return self.ins.command_index(command) + 1
+
+    def removes_cache_after(self, command: Command) -> bool:
+        return self.removes_cache_from[self._after(command)]
+
+    def installs_after(self, command: Command) -> bool:
+        return self.installs_from[self._after(command)]
+
+    def deleted_after(self, command: Command, name: str) -> bool:
+        return self.last_deleted.get(name, -1) >= self._after(command)
+
+
+def _sequel(ins: Instruction) -> _Sequel:
+    if "apk-sequel" not in ins.derived:
+        ins.derived["apk-sequel"] = _Sequel(ins)
+    return ins.derived["apk-sequel"]
 
 
 def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
@@ -68,7 +109,7 @@ def _no_cache_edits(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional
     if call.has("no-cache"):
         return []
     if call.subcommand == "update":
-        if not _installs_later(_later(ins, call.command)) \
+        if not _sequel(ins).installs_after(call.command) \
                 or not all(editable(df, w) for w in call.command.argv):
             return None
         return command_removal(df, ins, call.command)
@@ -116,7 +157,7 @@ def no_cache_fix(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[Fi
     if not own:
         return None
     edits = list(own)
-    if any(_removes_cache(c) for c in ins.commands):
+    if _sequel(ins).removes_cache_from[0]:  # the RUN removes the cache somewhere
         others = [_no_cache_edits(df, ins, other) for other in apk_calls(ins.commands)
                   if other is not call and other.subcommand in _INDEX_FETCHING]
         removal = _cache_removal_edits(df, ins)
@@ -153,11 +194,10 @@ def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         for call in calls:
             if call.subcommand not in _INDEX_FETCHING or call.has("no-cache"):
                 continue
-            later = _later(ins, call.command)
-            if any(_removes_cache(c) for c in later):
+            if _sequel(ins).removes_cache_after(call.command):
                 continue
             if call.subcommand == "update":
-                if not _installs_later(later):
+                if not _sequel(ins).installs_after(call.command):
                     continue  # AG102 reports a lone update
                 yield Hit.at(call.apk_word, "apk update stores the package index in the layer; "
                              "let the apk add that follows fetch it with --no-cache",
@@ -167,10 +207,6 @@ def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
             target = f"apk {call.subcommand} {what}".strip()
             yield Hit.at(call.apk_word, f"`{target}` leaves the package index in the layer; add --no-cache",
                          no_cache_fix(df, ins, call))
-
-
-def _installs_later(commands: list[Command]) -> bool:
-    return any(c.subcommand in ("add", "upgrade") for c in apk_calls(commands))
 
 
 @rule("AG102", "apk-update-own-layer", "warning",
@@ -187,7 +223,7 @@ RUN that needs it.""",
 def apk_update_own_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for stage, ins, calls in apk_runs(df):
         for call in calls:
-            if call.subcommand == "update" and not _installs_later(_later(ins, call.command)):
+            if call.subcommand == "update" and not _sequel(ins).installs_after(call.command):
                 yield Hit.at(call.apk_word, f"apk update at line {call.apk_word.start[0]} installs nothing "
                              "in its RUN: the index is cached in a layer of its own; "
                              "fold it into apk add --no-cache", _fold_update_fix(df, stage, ins, call))
@@ -226,14 +262,6 @@ def apk_upgrade(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                              "rebuild on a newer base image instead")
 
 
-def _deleted_later(ins: Instruction, command: Command) -> set[str]:
-    names = set()
-    for call in apk_calls(_later(ins, command)):
-        if call.subcommand == "del":
-            names.update(package_name(w) for w in call.packages)
-    return names
-
-
 @rule("AG104", "build-deps-left", "warning",
       "Build-only packages installed in the final image and not removed in the same RUN.",
       rationale="""
@@ -252,10 +280,9 @@ def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         for call in calls:
             if call.subcommand != "add" or call.virtual is not None:
                 continue
-            deleted = _deleted_later(ins, call.command)
             for word in call.packages:
                 name = package_name(word)
-                if is_build_only(name) and name not in deleted:
+                if is_build_only(name) and not _sequel(ins).deleted_after(call.command, name):
                     yield Hit.at(word, f"build-only package `{name}` stays in the final image "
                                  f"(stage {_stage_label(stage)}); install it in a virtual package and "
                                  "apk del it in the same RUN, or build in a separate stage")
@@ -381,7 +408,7 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     defined.add(virtual.value)
                     build_only = [package_name(w) for w in call.packages if is_build_only(package_name(w))]
                     if (current is stage and stage.feeds_final and build_only
-                            and virtual.value not in _deleted_later(ins, call.command)):
+                            and not _sequel(ins).deleted_after(call.command, virtual.value)):
                         yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
                                      f"({', '.join(build_only[:4])}) but is never deleted in this RUN; "
                                      f"add `apk del {virtual.value}` at its end")

@@ -95,13 +95,10 @@ def alpine_release_eol(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                   f"move to {newest}")
 
 
-def _probed(commands, manager: str) -> bool:
-    """`command -v apt-get`, `which apk`: the RUN checks for the manager before using it."""
-    for command in commands:
-        argv = command.argv
-        if argv and argv[0].value in _PROBES and any(w.value.rsplit("/", 1)[-1] == manager for w in argv[1:]):
-            return True
-    return False
+def _probed(commands) -> frozenset[str]:
+    """Programs the RUN checks for (`command -v apt-get`, `which apk`) before using them."""
+    return frozenset(w.value.rsplit("/", 1)[-1] for command in commands
+                     if command.argv and command.argv[0].value in _PROBES for w in command.argv[1:])
 
 
 @rule("AG203", "wrong-package-manager", "error",
@@ -119,14 +116,22 @@ def wrong_package_manager(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         for ins in stage.instructions:
             if ins.keyword != "RUN":
                 continue
+            probed = None  # read on the first package manager call only
             for command in ins.commands:
                 argv = command.effective_argv()
                 if not argv:
                     continue
                 name = command.name
-                if stage.uses_apk and name in _OTHER_MANAGERS and not _probed(ins.commands, name):
-                    yield Hit.at(argv[0], f"`{name}` does not exist in `{stage.root.image.text}` "
-                                 "(apk-based); use apk add --no-cache")
-                elif stage.kind is ImageKind.NON_APK and name == "apk" and not _probed(ins.commands, "apk"):
+                if not ((stage.uses_apk and name in _OTHER_MANAGERS)
+                        or (stage.kind is ImageKind.NON_APK and name == "apk")):
+                    continue
+                if probed is None:
+                    probed = _probed(ins.commands)
+                if name in probed:
+                    continue
+                if name == "apk":
                     yield Hit.at(argv[0], f"`apk` does not exist in `{stage.root.image.text}`, which is not "
                                  "Alpine; use its own package manager or an -alpine tag")
+                else:
+                    yield Hit.at(argv[0], f"`{name}` does not exist in `{stage.root.image.text}` "
+                                 "(apk-based); use apk add --no-cache")

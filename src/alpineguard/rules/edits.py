@@ -108,14 +108,14 @@ def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> Optio
     """Delete one command of a RUN with the operator that joins it, where the rest keeps its
     meaning: `a && b && c` -> `a && c`; never out of `a || b`, a pipe or an `if` body."""
     commands = ins.commands
-    if command not in commands or command.redirects or not command.argv:
+    index = ins.command_index(command)
+    if index is None or command.redirects or not command.argv:
         return None
     if len(commands) == 1:
         if _comment_between(df, ins.start[0] - 1, ins.end_line + 1):
             return None  # the instruction holds comments: removing it would lose them
         return [instruction_removal(ins)]
     escape = continuation(df, command)
-    index = commands.index(command)
     following = commands[index + 1] if index + 1 < len(commands) else None
     preceding = commands[index - 1] if index > 0 else None
     if following is not None and following.depth == command.depth \
