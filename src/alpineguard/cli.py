@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--changed", action="store_true",
                         help="PATHs are changed files (as pre-commit passes them): check the Dockerfiles among them "
                              "and those under the current folder that copy in one of the others")
-    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs)")
+    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: CPUs; 0: the same)")
+    parser.add_argument("--max-file-size", metavar="SIZE",
+                        help="skip larger files with AG002; bytes, or with K or M (default: 2M)")
     parser.add_argument("--version", action="version", version=f"alpineguard {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     return parser
@@ -68,6 +70,17 @@ def _ids(text: str) -> tuple[str, ...]:
     if unknown:
         raise UsageError(f"no rule matches {unknown!r} (see --list-rules)")
     return ids
+
+
+def _size(text: str) -> int:
+    """`2097152`, `512K`, `2M` (binary units) -> bytes."""
+    units = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+    number, unit = text.strip().upper().rstrip("B"), ""
+    if number and number[-1] in units:
+        number, unit = number[:-1], number[-1]
+    if not number.isdigit() or int(number) <= 0:
+        raise UsageError(f"--max-file-size takes a size such as 2097152, 512K or 2M, got {text!r}")
+    return int(number) * units[unit]
 
 
 def command_line_layer(args: argparse.Namespace) -> dict:
@@ -103,6 +116,10 @@ def command_line_layer(args: argparse.Namespace) -> dict:
         layer["online"] = args.online
     if not args.inline_ignores:
         layer["inline_ignores"] = False
+    if args.max_file_size is not None:
+        layer["max_file_size"] = _size(args.max_file_size)
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError(f"--jobs takes a number of workers (0: one per CPU), got {args.jobs}")
     return layer
 
 
@@ -165,7 +182,13 @@ def run(argv: Optional[list[str]] = None) -> int:
     from .report.text_format import summary
     from .runner import check_paths
 
-    results = check_paths(paths, settings)
+    from .progress import ProgressBar, wanted
+    progress = ProgressBar(sys.stderr) if not args.quiet and wanted(sys.stderr, os.environ) else None
+    try:
+        results = check_paths(paths, settings, jobs=args.jobs, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     files = len(results)

@@ -77,7 +77,9 @@ class SourceText:
         """Position just after the character before `index` (exclusive end of a span)."""
         if index <= 0:
             return self.pos(0)
-        line, col = self.origins[index - 1] if index - 1 < len(self.origins) else self.end
+        if index > len(self.origins):
+            return self.end  # past the end (an unterminated quote): never beyond the text
+        line, col = self.origins[index - 1]
         return (line, col + 1)
 
     def slice(self, start: int, stop: int) -> "SourceText":

@@ -126,7 +126,7 @@ class _Splitter:
                 start = args.pos(marker.start())
                 self.problems.append(ParseProblem(
                     f"unterminated heredoc: no line `{delimiter}` closes the `<<{marker.group(1)}"
-                    f"{delimiter}` opened here", start, (start[0], start[1] + len(marker.group()))))
+                    f"{delimiter}` opened here", start, args.end_pos(marker.end())))
                 end_line = n
             else:
                 end_line = self.index + 1

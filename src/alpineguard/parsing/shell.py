@@ -253,7 +253,7 @@ class _Lexer:
                 close = text.find("'", self.i + 1)
                 close = n if close < 0 else close
                 builder.add(text[self.i + 1:close], self.src.origins[self.i + 1:close])
-                self.i = close + 1
+                self.i = min(close + 1, n)
             elif ch == '"':
                 builder.quoted = True
                 self._double_quoted(builder)
@@ -301,7 +301,7 @@ class _Lexer:
             else:
                 builder.add(ch, [self.pos(self.i)])
                 self.i += 1
-        self.i += 1
+        self.i = min(self.i + 1, n)  # past the closing quote, if there is one
 
     def _balanced(self, open_char: str, close_char: str) -> int:
         """Index just after the bracket closing the one at self.i (quotes respected)."""
