@@ -1,0 +1,66 @@
+"""Start-up stays light: the knowledge cache spares the YAML parser, and checking one file
+imports neither YAML, PyGithub nor the multiprocessing machinery."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from alpineguard import knowledge
+
+from conftest import REPO
+
+LIGHT_PATH_PROBE = """
+import sys
+from alpineguard.cli import main
+main(["-q", sys.argv[1]])
+print(",".join(sorted(sys.modules)))
+"""
+
+
+def _modules_after_one_check(cache_dir) -> set[str]:
+    env = dict(os.environ, ALPINEGUARD_CACHE_DIR=str(cache_dir))
+    run = subprocess.run([sys.executable, "-c", LIGHT_PATH_PROBE, str(REPO / "benchmarks" / "latency.Dockerfile")],
+                         capture_output=True, text=True, env=env, timeout=60, check=True)
+    return set(run.stdout.strip().rsplit("\n", 1)[-1].split(","))
+
+
+def test_one_file_check_imports_nothing_heavy(tmp_path):
+    first = _modules_after_one_check(tmp_path)
+    assert "yaml" in first  # the cold start parses the data files and fills the cache
+    warm = _modules_after_one_check(tmp_path)
+    heavy = {"yaml", "github", "multiprocessing", "concurrent.futures", "importlib.resources", "asyncio"}
+    assert not heavy & warm, heavy & warm
+
+
+def test_cached_data_equals_the_yaml(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALPINEGUARD_CACHE_DIR", str(tmp_path))
+    for name in ("alpine_releases.yaml", "images.yaml"):
+        parsed = knowledge.load_data(name)  # a miss: parsed and stored
+        stored = list((tmp_path / "knowledge").glob(f"{name}.*.json"))
+        assert len(stored) == 1
+        assert knowledge.load_data(name) == parsed == knowledge._parse_yaml(
+            (REPO / "src" / "alpineguard" / "knowledge" / name).read_bytes())
+
+
+def test_damaged_or_unwritable_cache_falls_back_to_the_yaml(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALPINEGUARD_CACHE_DIR", str(tmp_path))
+    expected = knowledge.load_data("alpine_releases.yaml")
+    [stored] = (tmp_path / "knowledge").glob("alpine_releases.yaml.*.json")
+    for damage in ("{not json", '{"$date": 5}', '{"releases": [{"released": {"$date": "yesterday"}}]}'):
+        stored.write_text(damage)
+        assert knowledge.load_data("alpine_releases.yaml") == expected
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("ALPINEGUARD_CACHE_DIR", str(blocker / "below-a-file"))
+    assert knowledge.load_data("alpine_releases.yaml") == expected
+
+
+def test_data_json_cannot_hold_is_not_cached(tmp_path):
+    path = tmp_path / "x.json"
+    knowledge._store(str(path), {1: "an integer key would come back as a string"})
+    knowledge._store(str(path), {"when": object()})
+    assert not path.exists()
+    knowledge._store(str(path), {"a": [1, "b"]})
+    assert json.loads(path.read_text()) == {"a": [1, "b"]}
