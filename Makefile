@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test clean
+.PHONY: demo test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,5 +18,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# alpineguard against hadolint; FOLDER=path also times the Dockerfiles found there.
+bench:
+	$(PYTHON) benchmarks/bench.py $(FOLDER)
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) benchmarks/.venv build src/*.egg-info

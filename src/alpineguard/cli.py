@@ -24,9 +24,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _help_width() -> int:
+    """The terminal's width as shutil would find it, without importing shutil."""
+    columns = os.environ.get("COLUMNS", "")
+    if not columns.isdigit():
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(int(columns) - 2, 20)
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    # argparse makes a formatter for each option it adds; with no width given, each one
+    # imports shutil and asks the terminal again, a noticeable share of start-up time.
+    return argparse.HelpFormatter(prog, width=_help_width())
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .report import FORMATS
-    parser = _Parser(prog="alpineguard", description="Find Alpine and musl pitfalls in Dockerfiles.")
+    parser = _Parser(prog="alpineguard", description="Find Alpine and musl pitfalls in Dockerfiles.",
+                     formatter_class=_help_formatter)
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="Dockerfiles or folders to search (default: .); - reads standard input")
     parser.add_argument("--format", choices=FORMATS, default="text")
