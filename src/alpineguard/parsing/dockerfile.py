@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping
 from itertools import repeat
 from typing import Optional
 
-from dockerfile_parse.util import extract_key_values
-
 from ..model import (Command, Dockerfile, Flag, Heredoc, ImageKind, ImageRef, Instruction,
                      ParseProblem, Pos, SourceText, Stage, Word)
 from .shell import SHELLS, command_from_words, expand_variables, parse_shell, split_words
@@ -229,6 +227,8 @@ class _StageBuilder:
         if keyword == "ARG":
             self._arg(ins, into=self.env, global_scope=False)
         elif keyword == "ENV":
+            # Imported here: dockerfile-parse pulls in logging, a start-up cost ENV-less files skip.
+            from dockerfile_parse.util import extract_key_values
             try:
                 # Raw values, expanded by us: a variable the base image sets (PATH) stays as
                 # written instead of turning empty.
