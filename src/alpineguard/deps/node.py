@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-import yaml
-
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at
 
@@ -120,7 +118,7 @@ class NodeDeps:
             text = copied.read() or ""
             try:
                 entries = _read_lock(lock_name, text, omit_dev)
-            except (ValueError, yaml.YAMLError, AttributeError, TypeError):
+            except (ValueError, AttributeError, TypeError):  # a damaged lock file (YAML errors included)
                 continue
             lines = text.splitlines()
             for name, version, scripts in entries:
@@ -168,7 +166,12 @@ def _read_lock(name: str, text: str, omit_dev: bool) -> list[tuple[str, Optional
         return _npm_lock(json.loads(text), omit_dev)
     if name == "yarn.lock":
         return _yarn_lock(text)
-    return _pnpm_lock(yaml.safe_load(text) or {}, omit_dev)
+    import yaml  # here, not at the top: YAML costs start-up time on every run, pnpm locks are rare
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(f"{name}: not valid YAML") from error
+    return _pnpm_lock(document or {}, omit_dev)
 
 
 def _npm_lock(data: dict, omit_dev: bool) -> list[tuple[str, Optional[str], bool]]:

@@ -163,11 +163,14 @@ def _adjacent(first: Token, second: Optional[Token]) -> bool:
     return second is not None and second.index == first.index + len(first.text)
 
 
-def bashisms(src: SourceText, env: Mapping[str, str]) -> Iterator[tuple[str, int, int]]:
+_MAX_SUBSTITUTION_DEPTH = 32
+
+
+def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) indexes into `src.text` of what BusyBox ash rejects or misreads.
 
     Nested `sh -c` scripts are not entered here (their commands carry scripts of their own);
-    command substitutions are.
+    command substitutions are, down to _MAX_SUBSTITUTION_DEPTH levels (hostile input nests thousands).
     """
     tokens = tokenize(src, env)
     for index, token in enumerate(tokens):
@@ -192,8 +195,11 @@ def bashisms(src: SourceText, env: Mapping[str, str]) -> Iterator[tuple[str, int
                 yield "select", start, start + len(raw)
             for kind, begin, end in _word_constructs(raw):
                 if kind == "script":
+                    if depth >= _MAX_SUBSTITUTION_DEPTH:
+                        continue
                     inner = src.slice(start + begin, start + end)
-                    yield from ((k, start + begin + b, start + begin + e) for k, b, e in bashisms(inner, env))
+                    yield from ((k, start + begin + b, start + begin + e)
+                                for k, b, e in bashisms(inner, env, depth + 1))
                 else:
                     yield kind, start + begin, start + end
     for command in parse_shell(src, env):
