@@ -99,7 +99,7 @@ def _stderr_of_long_run(tmp_path, on_terminal: bool, env: dict) -> bytes:
     """Standard error of a run that lasts well over the bar's delay, on a pty or a pipe."""
     corpus = tmp_path / "corpus"
     if not corpus.exists():
-        _generator().generate(corpus, count=400)
+        _generator().generate(corpus, count=250)
     command = [sys.executable, "-m", "alpineguard", "--jobs", "1", "--format", "json", "corpus"]
     full_env = {k: v for k, v in os.environ.items() if k not in ("CI", "TERM")}
     full_env.update(env)
@@ -123,8 +123,8 @@ def _stderr_of_long_run(tmp_path, on_terminal: bool, env: dict) -> bytes:
 
 def test_progress_bar_on_a_terminal_not_in_ci_nor_in_a_pipe(tmp_path):
     on_terminal = _stderr_of_long_run(tmp_path, True, {})
-    assert b"alpineguard: [" in on_terminal and b"/400 files" in on_terminal
-    assert on_terminal.rstrip().endswith(b"in 400 files")  # erased before the summary
+    assert b"alpineguard: [" in on_terminal and b"/250 files" in on_terminal
+    assert on_terminal.rstrip().endswith(b"in 250 files")  # erased before the summary
     in_ci = _stderr_of_long_run(tmp_path, True, {"CI": "true"})
     in_pipe = _stderr_of_long_run(tmp_path, False, {})
     for quiet in (in_ci, in_pipe):
