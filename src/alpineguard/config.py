@@ -16,6 +16,7 @@ DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 
 @dataclass
 class Settings:
+    """Everything one run (or one file, after per-path overrides) is checked with."""
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)

@@ -133,12 +133,14 @@ class CopiedFile:
 
 @dataclass
 class _Source:
+    """One COPY/ADD source: a context path or pattern, or inline heredoc content."""
     rel: str  # pattern or path relative to the context, cleaned
     inline: Optional[SourceText] = None
 
 
 @dataclass
 class _Copy:
+    """A COPY/ADD instruction read into its sources and destination."""
     instruction: Instruction
     sources: list[_Source]
     dest: str  # absolute in-image path

@@ -19,6 +19,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 @dataclass
 class FileResult:
+    """The findings and internal errors of one file."""
     path: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors: a bug, not the user's input

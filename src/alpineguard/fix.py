@@ -143,6 +143,7 @@ def _problems(text: str) -> int:
 
 @dataclass
 class FixOutcome:
+    """A file's text after fixing, and which findings the fixes removed."""
     path: str
     original: str
     text: str

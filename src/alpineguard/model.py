@@ -36,6 +36,7 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A set of edits that removes a finding; unsafe ones need --unsafe-fixes."""
     description: str
     edits: tuple[Edit, ...]
     safe: bool = True
@@ -43,6 +44,7 @@ class Fix:
 
 @dataclass
 class Finding:
+    """One problem at one place in one file, as reporters print it."""
     rule: str
     name: str
     severity: Severity
@@ -112,6 +114,7 @@ class Word:
 
 @dataclass
 class Redirect:
+    """A shell redirection, with the here-document body for `<<`."""
     op: str
     target: Optional[Word]
     start: Pos
@@ -183,6 +186,7 @@ class Flag:
 
 @dataclass
 class Heredoc:
+    """A BuildKit heredoc of a RUN, COPY or ADD instruction."""
     delimiter: str
     strip_tabs: bool
     quoted: bool
@@ -194,6 +198,7 @@ class Heredoc:
 
 @dataclass
 class Instruction:
+    """One Dockerfile instruction with its continuations joined and positions kept."""
     keyword: str  # upper case: RUN, FROM, ...
     start: Pos  # the keyword
     end: Pos  # after the last character (last terminator line for heredocs)
@@ -263,6 +268,7 @@ class ImageRef:
 
 @dataclass
 class Stage:
+    """A build stage: its base image, what it inherits and its instructions."""
     index: int
     name: Optional[str]
     from_instruction: Instruction
@@ -311,6 +317,7 @@ class Stage:
 
 @dataclass
 class ParseProblem:
+    """Why part of the file is not a valid Dockerfile (reported as AG001)."""
     message: str
     start: Pos
     end: Pos
@@ -318,6 +325,7 @@ class ParseProblem:
 
 @dataclass
 class Dockerfile:
+    """The whole parsed file: instructions, stages, directives and problems."""
     path: str
     text: str
     lines: list[str]

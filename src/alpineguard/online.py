@@ -82,6 +82,7 @@ class DiskCache:
 
 @dataclass
 class PipConfig:
+    """The package indexes and options the user's pip configuration names."""
     index_urls: list[str] = field(default_factory=list)
     find_links: list[str] = field(default_factory=list)
     cert: Optional[str] = None
@@ -291,6 +292,7 @@ def npm_view(spec: str) -> list[dict]:
 
 @dataclass
 class Answers:
+    """Registry answers of one run, and notes on what fell back to embedded data."""
     python: dict[str, list[list[str]]] = field(default_factory=dict)  # project -> [file name, requires-python]
     npm: dict[str, list[dict]] = field(default_factory=dict)  # spec -> npm view records
     notes: list[str] = field(default_factory=list)

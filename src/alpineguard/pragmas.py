@@ -40,6 +40,7 @@ class Problem:
 
 @dataclass
 class Pragmas:
+    """The inline ignore comments of one file, by instruction and for the whole file."""
     file_wide: set[str] = field(default_factory=set)
     # (first line, last line, rule IDs) of each instruction a pragma stands above
     spans: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)

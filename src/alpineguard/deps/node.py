@@ -19,6 +19,7 @@ _VALUE_OPTIONS = frozenset({"--omit", "--include", "--prefix", "-C", "--dir", "-
 
 @dataclass
 class NodePackage:
+    """An npm package at the version an install resolves to."""
     name: str
     version: Optional[str]  # exact from a lock, a lower bound from a range, None: newest
     at: Located
@@ -27,6 +28,7 @@ class NodePackage:
 
 @dataclass
 class NodeInstall:
+    """What one npm/yarn/pnpm command installs, and from which files."""
     command: Command
     tool: str
     verb: Word

@@ -29,6 +29,7 @@ _MAX_INCLUDE_DEPTH = 10
 
 @dataclass
 class PyRequirement:
+    """One requirement and where it was declared (Dockerfile word or file line)."""
     name: str
     specifier: str  # PEP 440 specifier text, "" when unpinned
     marker: object  # packaging Marker or None

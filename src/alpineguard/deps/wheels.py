@@ -31,6 +31,7 @@ def normalize(name: str) -> str:
 
 @dataclass(frozen=True)
 class Wheel:
+    """A wheel's Python, ABI and platform tags, as the data records them."""
     name: str
     version: str
     tags: frozenset[tuple[str, str, str]]  # (python, abi, platform)
@@ -86,6 +87,7 @@ def wheel_fits(wheel: Wheel, python: str, arch: str) -> bool:
 
 @dataclass
 class Release:
+    """One release of a distribution: its wheels and whether it has a source archive."""
     version: str
     sdist: bool = False
     wheels: list[Wheel] = field(default_factory=list)

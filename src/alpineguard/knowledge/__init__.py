@@ -81,6 +81,7 @@ def load_data(name: str):
 
 @dataclass(frozen=True)
 class AlpineRelease:
+    """One Alpine stable branch with its release and end-of-support dates."""
     branch: str
     released: dt.date
     eol: dt.date

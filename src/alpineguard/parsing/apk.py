@@ -28,6 +28,7 @@ SUBCOMMANDS = frozenset({
 
 @dataclass
 class ApkCall:
+    """One apk command line read into subcommand, options and packages."""
     command: Command
     apk_word: Word
     subcommand: str = ""

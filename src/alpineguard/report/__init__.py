@@ -12,6 +12,7 @@ FORMATS = ("text", "json", "sarif", "github", "checkstyle", "gitlab")
 
 @dataclass
 class Report:
+    """Everything a reporter formats: findings, internal errors, file count."""
     version: str
     findings: list[Finding]
     errors: list[str] = field(default_factory=list)

@@ -22,6 +22,7 @@ _ONLINE_NPM_LIMIT = 40
 
 @dataclass(frozen=True)
 class NodeVerdict:
+    """Whether an npm package breaks on musl, why, and what fixes it."""
     kind: str  # glibc-binary, builds, ok
     archs: tuple[str, ...]  # npm cpu names concerned (all targets when the fact is not per-arch)
     facts: dict

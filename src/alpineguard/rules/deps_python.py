@@ -26,6 +26,7 @@ _PYTHON_IN_TAG = re.compile(r"python(\d+)\.(\d+)")
 
 @dataclass(frozen=True)
 class StagePython:
+    """The Python a stage runs: version, and whether it is Alpine's python3."""
     version: str  # "3.12"
     system: bool  # Alpine's own python3 (py3-* packages fit it)
     how: str  # for messages: "python:3.12-alpine", "Alpine 3.20's python3"
@@ -47,6 +48,7 @@ def stage_python(stage: Stage, ins: Instruction, settings: Settings) -> StagePyt
 
 @dataclass
 class Gap:
+    """A requirement that has no musllinux wheel on some architectures."""
     requirement: PyRequirement
     version: str
     missing: list[str]  # architectures without a fitting wheel

@@ -93,6 +93,7 @@ def _base_runs_init(stage: Stage, settings: Settings) -> bool:
 
 @dataclass
 class _Placed:
+    """A file put into the image (by apk, COPY/ADD or RUN), with where it came from."""
     path: str
     content: Optional[SourceText] = None  # known for `COPY <<EOF /path`
 
@@ -159,6 +160,7 @@ def _finds(stage: Stage, name: str, path: str) -> bool:
 
 @dataclass
 class _InitCall:
+    """An init named in ENTRYPOINT/CMD and the word that names it."""
     word: Word
     family: str
     providers: list[str]  # paths where the lineage installs or places this init

@@ -29,6 +29,7 @@ Check = Callable[[Dockerfile, Settings], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule's identity, documentation and check function: one source for every doc."""
     id: str
     name: str
     severity: Severity
