@@ -40,6 +40,15 @@ def where(findings, rule: str | None = None):
     return [(f.rule, f.start[0], f.start[1]) for f in findings if rule is None or f.rule == rule]
 
 
+def corpus_generator():
+    """`benchmarks/generate.py`, the deterministic generator of realistic Dockerfiles."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run_module(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None):
     """Run `python -m alpineguard` as a real subprocess."""
     import subprocess

@@ -1,7 +1,6 @@
 """--jobs gives the serial report; the progress bar shows only to a person at a terminal."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import pty
@@ -12,25 +11,18 @@ from alpineguard.config import Settings
 from alpineguard.progress import ProgressBar, wanted
 from alpineguard.runner import PARALLEL_THRESHOLD, check_paths
 
-from conftest import AS_OF, REPO
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import AS_OF, corpus_generator
 
 
 def test_generated_corpus_is_deterministic(tmp_path):
-    generate = _generator().generate
+    generate = corpus_generator().generate
     first = [p.read_bytes() for p in generate(tmp_path / "a", count=30)]
     second = [p.read_bytes() for p in generate(tmp_path / "b", count=30)]
     assert first == second and len(set(first)) == 30
 
 
 def test_parallel_results_equal_serial_results(tmp_path):
-    _generator().generate(tmp_path / "corpus", count=3 * PARALLEL_THRESHOLD)
+    corpus_generator().generate(tmp_path / "corpus", count=3 * PARALLEL_THRESHOLD)
     settings = Settings(as_of=AS_OF)
     serial = check_paths([str(tmp_path / "corpus")], settings, jobs=1)
     seen = []
@@ -43,7 +35,7 @@ def test_parallel_results_equal_serial_results(tmp_path):
 
 
 def test_cli_output_identical_for_any_jobs(tmp_path):
-    _generator().generate(tmp_path / "corpus", count=2 * PARALLEL_THRESHOLD)
+    corpus_generator().generate(tmp_path / "corpus", count=2 * PARALLEL_THRESHOLD)
     outputs = set()
     for jobs in ("1", "2", "3", "0"):
         for fmt in ("text", "json"):
@@ -99,7 +91,7 @@ def _stderr_of_long_run(tmp_path, on_terminal: bool, env: dict) -> bytes:
     """Standard error of a run that lasts well over the bar's delay, on a pty or a pipe."""
     corpus = tmp_path / "corpus"
     if not corpus.exists():
-        _generator().generate(corpus, count=250)
+        corpus_generator().generate(corpus, count=250)
     command = [sys.executable, "-m", "alpineguard", "--jobs", "1", "--format", "json", "corpus"]
     full_env = {k: v for k, v in os.environ.items() if k not in ("CI", "TERM")}
     full_env.update(env)
