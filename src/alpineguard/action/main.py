@@ -11,6 +11,7 @@ from typing import Optional, TextIO
 
 from .. import __version__
 from ..config import ConfigError, Settings, build_settings, load_config
+from ..changed import copies_any
 from ..discovery import discover, is_dockerfile_name
 from ..engine import FileResult, check_file, fails
 from ..model import Finding, Severity
@@ -19,7 +20,7 @@ from ..report.github_format import PER_STEP_CAP, command, within_caps
 from .comments import SEVERITY_ICONS, Entry, finding_ids, message_markdown, place
 from .diff import Patch, parse_patch
 from .event import ActionError, Context, Inputs, raw_input, read_context, read_inputs
-from .workspace import HeadReader, copies, expand_paths, in_scope, inside, is_dependency_file
+from .workspace import HeadReader, expand_paths, in_scope, inside, is_dependency_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_SUMMARY_ROWS = 500  # the job summary holds at most 1 MiB per step
@@ -116,7 +117,7 @@ def run_pull_request(ctx: Context, inputs: Inputs, scopes: list[str], settings: 
     for_dependencies = set()
     if dependency_changes:
         for path in discover(scopes, settings.exclude):
-            if path not in targets and copies(path, dependency_changes):
+            if path not in targets and copies_any(path, dependency_changes):
                 targets.append(path)
                 for_dependencies.add(path)
 

@@ -8,7 +8,6 @@ import os
 import subprocess
 from typing import Optional
 
-from ..changed import copies_any
 from .event import ActionError
 
 # Files that pin what a build installs: a change to one can break a Dockerfile that copies it.
@@ -45,12 +44,6 @@ def in_scope(path: str, scopes: list[str]) -> bool:
 
 def is_dependency_file(path: str) -> bool:
     return any(fnmatch.fnmatch(os.path.basename(path), pattern) for pattern in DEPENDENCY_FILES)
-
-
-def copies(dockerfile_path: str, changed: list[str]) -> bool:
-    """Whether the Dockerfile's build (context: its folder) copies any of the `changed` files
-    (workspace-relative): the same COPY/ADD reading the dependency rules and `--changed` use."""
-    return copies_any(dockerfile_path, changed)
 
 
 class HeadReader:
