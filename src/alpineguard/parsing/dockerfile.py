@@ -243,9 +243,10 @@ class _StageBuilder:
                 self.problems.append(ParseProblem("SHELL takes a JSON array, e.g. SHELL [\"/bin/ash\", \"-c\"]",
                                                   ins.start, ins.end))
         elif keyword == "RUN":
-            ins.commands = _run_commands(ins, self.env, self.shell)
+            # ins.env, a copy no later ENV changes: rules find the parse by this very mapping.
+            ins.commands = _run_commands(ins, ins.env, self.shell)
         elif keyword in ("CMD", "ENTRYPOINT") and ins.exec_form is None:
-            ins.commands = parse_shell(ins.args, self.env)
+            ins.commands = parse_shell(ins.args, ins.env)
 
     def _arg(self, ins: Instruction, into: dict[str, str], global_scope: bool):
         for word in split_words(ins.args, into if not global_scope else self.global_args):

@@ -446,7 +446,18 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
                 continue
         current.argv.extend(words)
     finish(None)
+    src.shell_parse = (env, tokens, commands)
     return commands
+
+
+def parsed_shell(src: SourceText, env: Mapping[str, str]) -> tuple[list["Token"], list[Command]]:
+    """The tokens and commands of `src` read as shell with `env`: those parsing already
+    produced when it read `src` with this very `env`, else read now."""
+    cached = src.shell_parse
+    if cached is not None and cached[0] is env:
+        return cached[1], cached[2]
+    commands = parse_shell(src, env)
+    return src.shell_parse[1], commands
 
 
 def _is_case_pattern(tokens: list[_Token], index: int) -> bool:

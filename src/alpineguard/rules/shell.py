@@ -12,7 +12,7 @@ from ..knowledge import load_data
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.dockerfile import shebang_interpreter
-from ..parsing.shell import Token, parse_shell, tokenize
+from ..parsing.shell import Token, parsed_shell
 from .registry import Hit, rule
 
 BUSYBOX_SHELLS = frozenset({"sh", "ash"})
@@ -172,7 +172,7 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
     Nested `sh -c` scripts are not entered here (their commands carry scripts of their own);
     command substitutions are, down to _MAX_SUBSTITUTION_DEPTH levels (hostile input nests thousands).
     """
-    tokens = tokenize(src, env)
+    tokens, commands = parsed_shell(src, env)
     for index, token in enumerate(tokens):
         after = tokens[index + 1] if index + 1 < len(tokens) else None
         start = token.index
@@ -202,7 +202,7 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
                                 for k, b, e in bashisms(inner, env, depth + 1))
                 else:
                     yield kind, start + begin, start + end
-    for command in parse_shell(src, env):
+    for command in commands:
         argv = command.effective_argv()
         if command.script is not src or not argv:
             continue
