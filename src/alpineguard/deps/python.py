@@ -10,6 +10,7 @@ from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at, truthy
+from .versions import parse_requirement
 
 _PIP_VALUE_OPTIONS = frozenset({
     "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target", "--platform",
@@ -287,14 +288,11 @@ def _path_and_extras(text: str) -> tuple[Optional[str], list[str]]:
 
 
 def _parse_requirement(text: str, at: Located) -> Optional[PyRequirement]:
-    from packaging.requirements import InvalidRequirement, Requirement
-    try:
-        parsed = Requirement(text.strip())
-    except InvalidRequirement:
+    parsed = parse_requirement(text.strip())
+    if parsed is None:
         return None
-    if parsed.url:
-        return None
-    return PyRequirement(_normalize(parsed.name), str(parsed.specifier), parsed.marker, at, text.strip())
+    name, specifier, marker = parsed
+    return PyRequirement(_normalize(name), specifier, marker, at, text.strip())
 
 
 def _logical_lines(text: str):

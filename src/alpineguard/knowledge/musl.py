@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Iterable, Optional
 
 from . import load_data
+from ..deps.versions import specifier_set
 from ..deps.wheels import Release, normalize, releases_from_files
 
 
@@ -58,11 +59,8 @@ class ProjectFacts:
         spec = self.requires_python.get(version)
         if not spec:
             return True
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-        try:
-            return SpecifierSet(spec).contains(python + ".50", prereleases=True)
-        except InvalidSpecifier:
-            return True
+        specifiers = specifier_set(spec)
+        return True if specifiers is None else specifiers.contains(python + ".50", prereleases=True)
 
 
 def _embedded_projects() -> dict:

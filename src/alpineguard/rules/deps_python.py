@@ -9,6 +9,7 @@ from typing import Optional
 from ..config import Settings
 from ..deps.common import StageFiles, musl_runs, target_archs
 from ..deps.python import PipCall, PyRequirement, PythonDeps
+from ..deps.versions import specifier_set, version_greater
 from ..deps.wheels import ARCH_PLATFORM
 from ..knowledge import newest_supported
 from ..knowledge.musl import (ProjectFacts, alpine_pythons, embedded_project, official_python_default,
@@ -58,11 +59,7 @@ class Gap:
 
 
 def _specifier(requirement: PyRequirement, constraints: dict[str, str]):
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    try:
-        return SpecifierSet(",".join(filter(None, (requirement.specifier, constraints.get(requirement.name, "")))))
-    except InvalidSpecifier:
-        return None
+    return specifier_set(",".join(filter(None, (requirement.specifier, constraints.get(requirement.name, "")))))
 
 
 def _marker_applies(requirement: PyRequirement, python: str, arch: str) -> bool:
@@ -108,7 +105,6 @@ def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, pyt
 
 def _upgrade(facts: ProjectFacts, current: str, python: str, archs: list[str]) -> Optional[str]:
     """The first release after `current` with wheels for every target, if the newest has them too."""
-    from packaging.version import Version
     usable = [v for v in facts.versions if facts.supports_python(v, python)]
 
     def complete(version: str) -> bool:
@@ -116,7 +112,7 @@ def _upgrade(facts: ProjectFacts, current: str, python: str, archs: list[str]) -
 
     if not usable or not complete(usable[-1]):
         return None
-    return next((v for v in usable if Version(v) > Version(current) and complete(v)), None)
+    return next((v for v in usable if version_greater(v, current) and complete(v)), None)
 
 
 def _arch_text(missing: list[str], archs: list[str]) -> str:
