@@ -10,6 +10,7 @@ together afterwards. dockerfile-parse still supplies the ENV key/value semantics
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from itertools import repeat
@@ -198,6 +199,30 @@ def _unknown(ref: ImageRef) -> tuple[ImageKind, Optional[str]]:
     return ImageKind.UNKNOWN, None
 
 
+_ENV_SPLITTER = []
+
+
+def _env_splitter():
+    """dockerfile-parse's ENV reader, `extract_key_values`.
+
+    Its module needs only io, but importing it through the package runs the package's
+    __init__, which imports the whole parser and logging: more time than checking a file.
+    So the same file is loaded on its own where it can be, else imported as usual."""
+    if not _ENV_SPLITTER:
+        try:
+            from importlib.machinery import PathFinder, SourceFileLoader  # importlib.util costs 3 ms
+            from types import ModuleType
+            package = PathFinder.find_spec("dockerfile_parse")
+            name = "alpineguard._dockerfile_parse_util"
+            module = ModuleType(name)
+            SourceFileLoader(name, os.path.join(package.submodule_search_locations[0], "util.py")).exec_module(module)
+            _ENV_SPLITTER.append(module.extract_key_values)
+        except (ImportError, OSError, AttributeError, TypeError, IndexError):
+            from dockerfile_parse.util import extract_key_values
+            _ENV_SPLITTER.append(extract_key_values)
+    return _ENV_SPLITTER[0]
+
+
 class _StageBuilder:
     def __init__(self, build_args: Mapping[str, str], classify: Classifier, problems: list[ParseProblem]):
         self.build_args = build_args
@@ -227,8 +252,7 @@ class _StageBuilder:
         if keyword == "ARG":
             self._arg(ins, into=self.env, global_scope=False)
         elif keyword == "ENV":
-            # Imported here: dockerfile-parse pulls in logging, a start-up cost ENV-less files skip.
-            from dockerfile_parse.util import extract_key_values
+            extract_key_values = _env_splitter()
             try:
                 # Raw values, expanded by us: a variable the base image sets (PATH) stays as
                 # written instead of turning empty.
