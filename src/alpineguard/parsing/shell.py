@@ -134,6 +134,29 @@ def expand_variables(text: str, env: Mapping[str, str]) -> str:
     return _VARIABLE.sub(substitute, text) if "$" in text else text
 
 
+def closing_bracket(text: str, i: int, opening: str, closing: str) -> int:
+    """Index just after the bracket that closes the one at `i` (escapes and single
+    quotes respected), or the text's length when it is never closed."""
+    depth, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "'":
+            close = text.find("'", i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if ch == opening:
+            depth += 1
+        elif ch == closing:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
+
+
 class _Lexer:
     def __init__(self, src: SourceText, env: Mapping[str, str]):
         self.src = src
@@ -303,28 +326,6 @@ class _Lexer:
                 self.i += 1
         self.i = min(self.i + 1, n)  # past the closing quote, if there is one
 
-    def _balanced(self, open_char: str, close_char: str) -> int:
-        """Index just after the bracket closing the one at self.i (quotes respected)."""
-        text, n = self.text, len(self.text)
-        depth, j = 0, self.i
-        while j < n:
-            ch = text[j]
-            if ch == "\\":
-                j += 2
-                continue
-            if ch == "'" and open_char == "(":
-                close = text.find("'", j + 1)
-                j = n if close < 0 else close + 1
-                continue
-            if ch == open_char:
-                depth += 1
-            elif ch == close_char:
-                depth -= 1
-                if depth == 0:
-                    return j + 1
-            j += 1
-        return n
-
     def _keep_raw(self, builder: _WordBuilder, begin: int, end: int):
         builder.add(self.text[begin:end], self.src.origins[begin:end])
 
@@ -333,11 +334,11 @@ class _Lexer:
         nxt = text[self.i + 1] if self.i + 1 < len(text) else ""
         if nxt == "(":
             self.i += 1
-            self.i = self._balanced("(", ")")
+            self.i = closing_bracket(self.text, self.i, "(", ")")
             self._keep_raw(builder, begin, self.i)
         elif nxt == "{":
             self.i += 1
-            self.i = self._balanced("{", "}")
+            self.i = closing_bracket(self.text, self.i, "{", "}")
             inner = text[begin + 2:self.i - 1]
             value = expand_parameter(inner, self.env)
             if value is None:

@@ -12,7 +12,7 @@ from ..knowledge import load_data
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.dockerfile import shebang_interpreter
-from ..parsing.shell import Token, parsed_shell
+from ..parsing.shell import Token, closing_bracket, parsed_shell
 from .registry import Hit, rule
 
 BUSYBOX_SHELLS = frozenset({"sh", "ash"})
@@ -55,28 +55,6 @@ def _checked_stages(df: Dockerfile, known_base: bool) -> Iterator[Stage]:
 
 # --- AG501 ---------------------------------------------------------------------------
 
-def _close(text: str, i: int, opening: str, closing: str) -> int:
-    """Index just after the bracket that closes the one at `i` (quotes respected), or len."""
-    depth, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "'":
-            close = text.find("'", i + 1)
-            i = n if close < 0 else close + 1
-            continue
-        if ch == opening:
-            depth += 1
-        elif ch == closing:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return n
-
-
 def _has_top_level_comma(inner: str) -> bool:
     i, depth, in_double = 0, 0, False
     while i < len(inner):
@@ -91,7 +69,7 @@ def _has_top_level_comma(inner: str) -> bool:
         if ch == '"':
             in_double = not in_double
         elif ch == "$" and inner.startswith(("${", "$("), i):
-            i = _close(inner, i + 1, inner[i + 1], "}" if inner[i + 1] == "{" else ")")
+            i = closing_bracket(inner, i + 1, inner[i + 1], "}" if inner[i + 1] == "{" else ")")
             continue
         elif not in_double and ch == "{":
             depth += 1
@@ -118,9 +96,9 @@ def _word_constructs(raw: str) -> Iterator[tuple[str, int, int]]:
             in_double = not in_double
             i += 1
         elif raw.startswith("$((", i):
-            i = _close(raw, i + 1, "(", ")")
+            i = closing_bracket(raw, i + 1, "(", ")")
         elif raw.startswith("$(", i):
-            end = _close(raw, i + 1, "(", ")")
+            end = closing_bracket(raw, i + 1, "(", ")")
             yield "script", i + 2, end - 1
             i = end
         elif ch == "`":
@@ -129,7 +107,7 @@ def _word_constructs(raw: str) -> Iterator[tuple[str, int, int]]:
             yield "script", i + 1, end
             i = end + 1
         elif raw.startswith("${", i):
-            end = _close(raw, i + 1, "{", "}")
+            end = closing_bracket(raw, i + 1, "{", "}")
             inner = raw[i + 2:end - 1]
             if _ARRAY_PARAMETER.match(inner):
                 yield "array", i, end
@@ -139,7 +117,7 @@ def _word_constructs(raw: str) -> Iterator[tuple[str, int, int]]:
                 yield "case", i, end
             i = end
         elif ch == "{" and not in_double:
-            end = _close(raw, i, "{", "}")
+            end = closing_bracket(raw, i, "{", "}")
             inner = raw[i + 1:end - 1]
             if raw[end - 1:end] == "}" and (_SEQUENCE.fullmatch(inner) or _has_top_level_comma(inner)):
                 yield "brace", i, end
