@@ -34,6 +34,14 @@ def test_one_file_check_imports_nothing_heavy(tmp_path):
     assert not heavy & warm, heavy & warm
 
 
+def test_one_file_check_imports_neither_dataclasses_nor_inspect(tmp_path):
+    # On Python 3.11 `dataclasses` imports `inspect`; both cost more start-up than a check.
+    _modules_after_one_check(tmp_path)  # fills the knowledge cache
+    warm = _modules_after_one_check(tmp_path)
+    assert {"alpineguard.model", "alpineguard.rules.deps_python"} <= warm  # the probe did lint
+    assert not {"dataclasses", "inspect"} & warm, {"dataclasses", "inspect"} & warm
+
+
 def test_cached_data_equals_the_yaml(tmp_path, monkeypatch):
     monkeypatch.setenv("ALPINEGUARD_CACHE_DIR", str(tmp_path))
     for name in ("alpine_releases.yaml", "images.yaml"):

@@ -5,36 +5,49 @@ import datetime as dt
 import fnmatch
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .model import Severity
+from .record import Record
 
 DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64")
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 
 
-@dataclass
-class Settings:
+class Settings(Record):
     """Everything one run (or one file, after per-path overrides) is checked with."""
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)
-    fail_level: Optional[Severity] = Severity.WARNING  # None: never fail
-    build_args: dict[str, str] = field(default_factory=dict)
-    target: Optional[str] = None
-    platforms: tuple[str, ...] = DEFAULT_PLATFORMS
-    as_of: dt.date = field(default_factory=dt.date.today)
-    context: Optional[str] = None
-    online: bool = False
-    alpine_images: tuple[str, ...] = ()
-    glibc_images: tuple[str, ...] = ()
-    init_images: tuple[str, ...] = ()
-    require_init: bool = True
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    inline_ignores: bool = True
-    exclude: tuple[str, ...] = ()  # globs skipped when searching folders
-    path_settings: Optional["PathSettings"] = field(default=None, repr=False, compare=False)
+    __slots__ = ("select", "ignore", "severity", "fail_level", "build_args", "target", "platforms", "as_of",
+                 "context", "online", "alpine_images", "glibc_images", "init_images", "require_init",
+                 "max_file_size", "inline_ignores", "exclude", "path_settings")
+    _unequal = ("path_settings",)
+    _hidden = ("path_settings",)
+
+    def __init__(self, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                 severity: Optional[dict[str, Severity]] = None, fail_level: Optional[Severity] = Severity.WARNING,
+                 build_args: Optional[dict[str, str]] = None, target: Optional[str] = None,
+                 platforms: tuple[str, ...] = DEFAULT_PLATFORMS, as_of: Optional[dt.date] = None,
+                 context: Optional[str] = None, online: bool = False, alpine_images: tuple[str, ...] = (),
+                 glibc_images: tuple[str, ...] = (), init_images: tuple[str, ...] = (), require_init: bool = True,
+                 max_file_size: int = DEFAULT_MAX_FILE_SIZE, inline_ignores: bool = True,
+                 exclude: tuple[str, ...] = (), path_settings: Optional["PathSettings"] = None) -> None:
+        self.select = select
+        self.ignore = ignore
+        self.severity = {} if severity is None else severity
+        self.fail_level = fail_level  # None: never fail
+        self.build_args = {} if build_args is None else build_args
+        self.target = target
+        self.platforms = platforms
+        self.as_of = dt.date.today() if as_of is None else as_of
+        self.context = context
+        self.online = online
+        self.alpine_images = alpine_images
+        self.glibc_images = glibc_images
+        self.init_images = init_images
+        self.require_init = require_init
+        self.max_file_size = max_file_size
+        self.inline_ignores = inline_ignores
+        self.exclude = exclude  # globs skipped when searching folders
+        self.path_settings = path_settings
 
     def rule_enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(p) for p in self.select):
@@ -199,13 +212,15 @@ def _layer(reader: _Reader, table: dict, allowed: Iterable[str], where: str = ""
     return layer
 
 
-@dataclass
-class ConfigFile:
+class ConfigFile(Record):
     """A parsed config: its top-level layer and its per-path overrides, in file order."""
-    path: str  # as shown in messages
-    root: str  # absolute folder the globs are relative to
-    layer: Layer
-    overrides: list[tuple[str, Layer]]
+    __slots__ = ("path", "root", "layer", "overrides")
+
+    def __init__(self, path: str, root: str, layer: Layer, overrides: list[tuple[str, Layer]]) -> None:
+        self.path = path  # as shown in messages
+        self.root = root  # absolute folder the globs are relative to
+        self.layer = layer
+        self.overrides = overrides
 
 
 def parse_config(table: Any, source: str, root: str) -> ConfigFile:
@@ -337,13 +352,16 @@ def glob_matches(relative: str, glob: str) -> bool:
     return any(fnmatch.fnmatchcase("/".join(parts[:n]), pattern) for n in range(1, len(parts) + 1))
 
 
-@dataclass
-class PathSettings:
+class PathSettings(Record):
     """Per-path overrides: settings for a file are built from the layers whose glob matches."""
-    config: ConfigFile
-    command_line: Layer
-    base: Settings
-    _built: dict[tuple[int, ...], Settings] = field(default_factory=dict)
+    __slots__ = ("config", "command_line", "base", "_built")
+
+    def __init__(self, config: ConfigFile, command_line: Layer, base: Settings,
+                 _built: Optional[dict[tuple[int, ...], Settings]] = None) -> None:
+        self.config = config
+        self.command_line = command_line
+        self.base = base
+        self._built = {} if _built is None else _built
 
     def settings_for(self, path: str) -> Settings:
         if path == "-":

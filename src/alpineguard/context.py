@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from .model import Instruction, SourceText, Stage
 from .parsing.shell import split_words
+from .record import Record
 
 _GLOB_CHARS = frozenset("*?[")
 _SKIPPED_WALK_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -106,14 +106,17 @@ class IgnoreRules:
 
 # ---------------------------------------------------------------- what lands where
 
-@dataclass(frozen=True)
-class CopiedFile:
+class CopiedFile(Record, frozen=True):
     """A file in the image that came from the build context (or from a COPY heredoc)."""
-    image_path: str
-    rel_path: Optional[str]  # relative to the context; None for heredoc content
-    abs_path: Optional[str]
-    instruction: Instruction
-    inline: Optional[SourceText] = None  # `COPY <<EOF /app/requirements.txt` body
+    __slots__ = ("image_path", "rel_path", "abs_path", "instruction", "inline")
+
+    def __init__(self, image_path: str, rel_path: Optional[str], abs_path: Optional[str], instruction: Instruction,
+                 inline: Optional[SourceText] = None) -> None:
+        self.image_path = image_path
+        self.rel_path = rel_path  # relative to the context; None for heredoc content
+        self.abs_path = abs_path
+        self.instruction = instruction
+        self.inline = inline  # `COPY <<EOF /app/requirements.txt` body
 
     @property
     def display(self) -> str:
@@ -131,22 +134,27 @@ class CopiedFile:
             return None
 
 
-@dataclass
-class _Source:
+class _Source(Record):
     """One COPY/ADD source: a context path or pattern, or inline heredoc content."""
-    rel: str  # pattern or path relative to the context, cleaned
-    inline: Optional[SourceText] = None
+    __slots__ = ("rel", "inline")
+
+    def __init__(self, rel: str, inline: Optional[SourceText] = None) -> None:
+        self.rel = rel  # pattern or path relative to the context, cleaned
+        self.inline = inline
 
 
-@dataclass
-class _Copy:
+class _Copy(Record):
     """A COPY/ADD instruction read into its sources and destination."""
-    instruction: Instruction
-    sources: list[_Source]
-    dest: str  # absolute in-image path
-    dest_is_dir: bool
-    excludes: list[re.Pattern]
-    parents: bool
+    __slots__ = ("instruction", "sources", "dest", "dest_is_dir", "excludes", "parents")
+
+    def __init__(self, instruction: Instruction, sources: list[_Source], dest: str, dest_is_dir: bool,
+                 excludes: list[re.Pattern], parents: bool) -> None:
+        self.instruction = instruction
+        self.sources = sources
+        self.dest = dest  # absolute in-image path
+        self.dest_is_dir = dest_is_dir
+        self.excludes = excludes
+        self.parents = parents
 
 
 def _join_image(base: str, path: str) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
@@ -12,17 +11,21 @@ from .images import ImageClassifier
 from .model import Finding, Pos, Severity
 from .parsing.dockerfile import parse_dockerfile
 from .pragmas import read_pragmas
+from .record import Record
 from .rules import REGISTRY, all_rules
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-@dataclass
-class FileResult:
+class FileResult(Record):
     """The findings and internal errors of one file."""
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # internal errors: a bug, not the user's input
+    __slots__ = ("path", "findings", "errors")
+
+    def __init__(self, path: str, findings: Optional[list[Finding]] = None,
+                 errors: Optional[list[str]] = None) -> None:
+        self.path = path
+        self.findings = [] if findings is None else findings
+        self.errors = [] if errors is None else errors  # internal errors: a bug, not the user's input
 
 
 class Unreadable(Exception):

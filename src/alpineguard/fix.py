@@ -15,13 +15,13 @@ from __future__ import annotations
 import difflib
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Optional, TextIO
 
 from .config import Settings
 from .engine import FileResult, Unreadable, check_file, check_text, decode, read_file
 from .model import Edit, Finding, Pos
 from .parsing.dockerfile import parse_dockerfile
+from .record import Record
 
 MAX_PASSES = 10
 
@@ -141,15 +141,18 @@ def _problems(text: str) -> int:
     return len(parse_dockerfile(text).problems)
 
 
-@dataclass
-class FixOutcome:
+class FixOutcome(Record):
     """A file's text after fixing, and which findings the fixes removed."""
-    path: str
-    original: str
-    text: str
-    found: list[Finding] = field(default_factory=list)  # in the original text
-    fixed: list[Finding] = field(default_factory=list)  # as found, in the pass that fixed them
-    result: Optional[FileResult] = None  # the findings that remain in `text`
+    __slots__ = ("path", "original", "text", "found", "fixed", "result")
+
+    def __init__(self, path: str, original: str, text: str, found: Optional[list[Finding]] = None,
+                 fixed: Optional[list[Finding]] = None, result: Optional[FileResult] = None) -> None:
+        self.path = path
+        self.original = original
+        self.text = text
+        self.found = [] if found is None else found  # in the original text
+        self.fixed = [] if fixed is None else fixed  # as found, in the pass that fixed them
+        self.result = result  # the findings that remain in `text`
 
     @property
     def changed(self) -> bool:

@@ -4,8 +4,9 @@ findings and fixes rules produce."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Optional
+
+from .record import Record
 
 # A position is (line, column), both 1-based, in the original file.
 Pos = tuple[int, int]
@@ -26,33 +27,40 @@ class Severity(enum.IntEnum):
         return cls[text.strip().upper()]
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(Record, frozen=True):
     """Replace the text from start (inclusive) to end (exclusive) with replacement."""
-    start: Pos
-    end: Pos
-    replacement: str
+    __slots__ = ("start", "end", "replacement")
+
+    def __init__(self, start: Pos, end: Pos, replacement: str) -> None:
+        self.start = start
+        self.end = end
+        self.replacement = replacement
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(Record, frozen=True):
     """A set of edits that removes a finding; unsafe ones need --unsafe-fixes."""
-    description: str
-    edits: tuple[Edit, ...]
-    safe: bool = True
+    __slots__ = ("description", "edits", "safe")
+
+    def __init__(self, description: str, edits: tuple[Edit, ...], safe: bool = True) -> None:
+        self.description = description
+        self.edits = edits
+        self.safe = safe
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """One problem at one place in one file, as reporters print it."""
-    rule: str
-    name: str
-    severity: Severity
-    path: str
-    start: Pos
-    end: Pos
-    message: str
-    fix: Optional[Fix] = None
+    __slots__ = ("rule", "name", "severity", "path", "start", "end", "message", "fix")
+
+    def __init__(self, rule: str, name: str, severity: Severity, path: str, start: Pos, end: Pos, message: str,
+                 fix: Optional[Fix] = None) -> None:
+        self.rule = rule
+        self.name = name
+        self.severity = severity
+        self.path = path
+        self.start = start
+        self.end = end
+        self.message = message
+        self.fix = fix
 
     @property
     def sort_key(self):
@@ -94,8 +102,7 @@ class SourceText:
         return len(self.text)
 
 
-@dataclass
-class Word:
+class Word(Record):
     """One shell word after quote removal and variable expansion.
 
     `start`/`end` span the word as written; `raw` is the text as written;
@@ -103,29 +110,35 @@ class Word:
     `quoted` tells whether any part was quoted; `expanded` whether a variable was
     substituted into it.
     """
-    value: str
-    raw: str
-    start: Pos
-    end: Pos
-    origins: list[Pos] = field(default_factory=list, repr=False)
-    quoted: bool = False
-    expanded: bool = False
+    __slots__ = ("value", "raw", "start", "end", "origins", "quoted", "expanded")
+    _hidden = ("origins",)
+
+    def __init__(self, value: str, raw: str, start: Pos, end: Pos, origins: Optional[list[Pos]] = None,
+                 quoted: bool = False, expanded: bool = False) -> None:
+        self.value = value
+        self.raw = raw
+        self.start = start
+        self.end = end
+        self.origins = [] if origins is None else origins
+        self.quoted = quoted
+        self.expanded = expanded
 
     def source(self) -> SourceText:
         return SourceText(self.value, self.origins, self.end)
 
 
-@dataclass
-class Redirect:
+class Redirect(Record):
     """A shell redirection, with the here-document body for `<<`."""
-    op: str
-    target: Optional[Word]
-    start: Pos
-    body: Optional[SourceText] = None  # here-document text for `<<`
+    __slots__ = ("op", "target", "start", "body")
+
+    def __init__(self, op: str, target: Optional[Word], start: Pos, body: Optional[SourceText] = None) -> None:
+        self.op = op
+        self.target = target
+        self.start = start
+        self.body = body  # here-document text for `<<`
 
 
-@dataclass
-class Command:
+class Command(Record):
     """A simple command: `FOO=1 apk add --no-cache curl`.
 
     `connector` is the operator that joined it to the previous command in its list
@@ -133,16 +146,25 @@ class Command:
     `sh -c` nestings; `interpreter` is the shell that reads it; `script` the shell
     source it was read from (shared by the commands of one script).
     """
-    argv: list[Word]
-    assignments: list[Word] = field(default_factory=list)
-    redirects: list[Redirect] = field(default_factory=list)
-    connector: Optional[str] = None
-    depth: int = 0
-    interpreter: str = "sh"
-    heredoc_fed: bool = False
-    script: Optional[SourceText] = field(default=None, repr=False, compare=False)
-    # Facts derived from the command once and shared by all rules (e.g. its apk call).
-    derived: dict = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = ("argv", "assignments", "redirects", "connector", "depth", "interpreter", "heredoc_fed", "script",
+                 "derived")
+    _unequal = ("script", "derived")
+    _hidden = ("script", "derived")
+
+    def __init__(self, argv: list[Word], assignments: Optional[list[Word]] = None,
+                 redirects: Optional[list[Redirect]] = None, connector: Optional[str] = None, depth: int = 0,
+                 interpreter: str = "sh", heredoc_fed: bool = False, script: Optional[SourceText] = None,
+                 derived: Optional[dict] = None) -> None:
+        self.argv = argv
+        self.assignments = [] if assignments is None else assignments
+        self.redirects = [] if redirects is None else redirects
+        self.connector = connector
+        self.depth = depth
+        self.interpreter = interpreter
+        self.heredoc_fed = heredoc_fed
+        self.script = script
+        # Facts derived from the command once and shared by all rules (e.g. its apk call).
+        self.derived = {} if derived is None else derived
 
     @property
     def name(self) -> str:
@@ -178,44 +200,58 @@ class Command:
         return self.argv[-1].end if self.argv else self.start
 
 
-@dataclass
-class Flag:
+class Flag(Record):
     """An instruction flag such as `--mount=type=cache,target=/var/cache/apk`."""
-    name: str
-    value: str
-    start: Pos
-    end: Pos
+    __slots__ = ("name", "value", "start", "end")
+
+    def __init__(self, name: str, value: str, start: Pos, end: Pos) -> None:
+        self.name = name
+        self.value = value
+        self.start = start
+        self.end = end
 
 
-@dataclass
-class Heredoc:
+class Heredoc(Record):
     """A BuildKit heredoc of a RUN, COPY or ADD instruction."""
-    delimiter: str
-    strip_tabs: bool
-    quoted: bool
-    body: SourceText
-    marker_start: Pos
-    start_line: int  # first body line
-    end_line: int  # terminator line
+    __slots__ = ("delimiter", "strip_tabs", "quoted", "body", "marker_start", "start_line", "end_line")
+
+    def __init__(self, delimiter: str, strip_tabs: bool, quoted: bool, body: SourceText, marker_start: Pos,
+                 start_line: int, end_line: int) -> None:
+        self.delimiter = delimiter
+        self.strip_tabs = strip_tabs
+        self.quoted = quoted
+        self.body = body
+        self.marker_start = marker_start
+        self.start_line = start_line  # first body line
+        self.end_line = end_line  # terminator line
 
 
-@dataclass
-class Instruction:
+class Instruction(Record):
     """One Dockerfile instruction with its continuations joined and positions kept."""
-    keyword: str  # upper case: RUN, FROM, ...
-    start: Pos  # the keyword
-    end: Pos  # after the last character (last terminator line for heredocs)
-    args: SourceText  # everything after the keyword and flags, continuations joined
-    flags: list[Flag] = field(default_factory=list)
-    heredocs: list[Heredoc] = field(default_factory=list)
-    exec_form: Optional[list[Word]] = None  # JSON array form of RUN/CMD/ENTRYPOINT/SHELL
-    commands: list[Command] = field(default_factory=list)  # RUN only
-    shell: list[str] = field(default_factory=lambda: ["/bin/sh", "-c"])  # SHELL in force
-    env: dict[str, str] = field(default_factory=dict)  # ARG/ENV known before it
-    stage: Optional["Stage"] = field(default=None, repr=False)
-    end_line: int = 0
-    # Facts derived once and shared by all rules (e.g. what follows each command).
-    derived: dict = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = ("keyword", "start", "end", "args", "flags", "heredocs", "exec_form", "commands", "shell", "env",
+                 "stage", "end_line", "derived")
+    _unequal = ("derived",)
+    _hidden = ("stage", "derived")
+
+    def __init__(self, keyword: str, start: Pos, end: Pos, args: SourceText, flags: Optional[list[Flag]] = None,
+                 heredocs: Optional[list[Heredoc]] = None, exec_form: Optional[list[Word]] = None,
+                 commands: Optional[list[Command]] = None, shell: Optional[list[str]] = None,
+                 env: Optional[dict[str, str]] = None, stage: Optional["Stage"] = None, end_line: int = 0,
+                 derived: Optional[dict] = None) -> None:
+        self.keyword = keyword  # upper case: RUN, FROM, ...
+        self.start = start  # the keyword
+        self.end = end  # after the last character (last terminator line for heredocs)
+        self.args = args  # everything after the keyword and flags, continuations joined
+        self.flags = [] if flags is None else flags
+        self.heredocs = [] if heredocs is None else heredocs
+        self.exec_form = exec_form  # JSON array form of RUN/CMD/ENTRYPOINT/SHELL
+        self.commands = [] if commands is None else commands  # RUN only
+        self.shell = ["/bin/sh", "-c"] if shell is None else shell  # SHELL in force
+        self.env = {} if env is None else env  # ARG/ENV known before it
+        self.stage = stage
+        self.end_line = end_line
+        # Facts derived once and shared by all rules (e.g. what follows each command).
+        self.derived = {} if derived is None else derived
 
     @property
     def line(self) -> int:
@@ -254,39 +290,50 @@ class ImageKind(enum.Enum):
         return self in (ImageKind.ALPINE, ImageKind.APK_GLIBC)
 
 
-@dataclass
-class ImageRef:
+class ImageRef(Record):
     """A parsed image reference as written in FROM, after build-arg substitution."""
-    text: str
-    registry: str = ""
-    path: str = ""  # repository path without registry, e.g. library/python -> python
-    tag: str = ""
-    digest: str = ""
-    resolved: bool = True  # False when a variable stayed unexpanded
+    __slots__ = ("text", "registry", "path", "tag", "digest", "resolved")
+
+    def __init__(self, text: str, registry: str = "", path: str = "", tag: str = "", digest: str = "",
+                 resolved: bool = True) -> None:
+        self.text = text
+        self.registry = registry
+        self.path = path  # repository path without registry, e.g. library/python -> python
+        self.tag = tag
+        self.digest = digest
+        self.resolved = resolved  # False when a variable stayed unexpanded
 
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
 
 
-@dataclass
-class Stage:
+class Stage(Record):
     """A build stage: its base image, what it inherits and its instructions."""
-    index: int
-    name: Optional[str]
-    from_instruction: Instruction
-    image_word: Optional[Word]  # the image token in FROM
-    image: ImageRef
-    parent: Optional["Stage"] = None  # FROM <earlier stage>
-    kind: ImageKind = ImageKind.UNKNOWN
-    kind_inferred: bool = False  # unknown base, taken as Alpine because the stage runs apk
-    alpine_release: Optional[str] = None  # "3.20" when the tag pins one
-    instructions: list[Instruction] = field(default_factory=list)
-    platform: Optional[str] = None
-    is_final: bool = False
-    feeds_final: bool = False  # the final stage or one it inherits from
-    env: dict[str, str] = field(default_factory=dict)  # ARG/ENV known at the stage's end
-    shell: list[str] = field(default_factory=lambda: ["/bin/sh", "-c"])  # SHELL at the stage's end
+    __slots__ = ("index", "name", "from_instruction", "image_word", "image", "parent", "kind", "kind_inferred",
+                 "alpine_release", "instructions", "platform", "is_final", "feeds_final", "env", "shell")
+
+    def __init__(self, index: int, name: Optional[str], from_instruction: Instruction, image_word: Optional[Word],
+                 image: ImageRef, parent: Optional["Stage"] = None, kind: ImageKind = ImageKind.UNKNOWN,
+                 kind_inferred: bool = False, alpine_release: Optional[str] = None,
+                 instructions: Optional[list[Instruction]] = None, platform: Optional[str] = None,
+                 is_final: bool = False, feeds_final: bool = False, env: Optional[dict[str, str]] = None,
+                 shell: Optional[list[str]] = None) -> None:
+        self.index = index
+        self.name = name
+        self.from_instruction = from_instruction
+        self.image_word = image_word  # the image token in FROM
+        self.image = image
+        self.parent = parent  # FROM <earlier stage>
+        self.kind = kind
+        self.kind_inferred = kind_inferred  # unknown base, taken as Alpine because the stage runs apk
+        self.alpine_release = alpine_release  # "3.20" when the tag pins one
+        self.instructions = [] if instructions is None else instructions
+        self.platform = platform
+        self.is_final = is_final
+        self.feeds_final = feeds_final  # the final stage or one it inherits from
+        self.env = {} if env is None else env  # ARG/ENV known at the stage's end
+        self.shell = ["/bin/sh", "-c"] if shell is None else shell  # SHELL at the stage's end
 
     def lineage(self) -> list["Stage"]:
         """This stage and the stages it inherits from, nearest first."""
@@ -318,29 +365,37 @@ class Stage:
         return [(ins, cmd) for ins in self.instructions if ins.keyword == "RUN" for cmd in ins.commands]
 
 
-@dataclass
-class ParseProblem:
+class ParseProblem(Record):
     """Why part of the file is not a valid Dockerfile (reported as AG001)."""
-    message: str
-    start: Pos
-    end: Pos
+    __slots__ = ("message", "start", "end")
+
+    def __init__(self, message: str, start: Pos, end: Pos) -> None:
+        self.message = message
+        self.start = start
+        self.end = end
 
 
-@dataclass
-class Dockerfile:
+class Dockerfile(Record):
     """The whole parsed file: instructions, stages, directives and problems."""
-    path: str
-    text: str
-    lines: list[str]
-    instructions: list[Instruction]
-    stages: list[Stage]
-    directives: dict[str, str]
-    escape: str = "\\"
-    crlf: bool = False
-    problems: list[ParseProblem] = field(default_factory=list)
-    global_args: dict[str, str] = field(default_factory=dict)
-    context_dir: Optional[str] = None  # build context the dependency rules read copied files from
-    source_path: Optional[str] = None  # the file on disk, when it is one (for `<name>.dockerignore`)
+    __slots__ = ("path", "text", "lines", "instructions", "stages", "directives", "escape", "crlf", "problems",
+                 "global_args", "context_dir", "source_path")
+
+    def __init__(self, path: str, text: str, lines: list[str], instructions: list[Instruction], stages: list[Stage],
+                 directives: dict[str, str], escape: str = "\\", crlf: bool = False,
+                 problems: Optional[list[ParseProblem]] = None, global_args: Optional[dict[str, str]] = None,
+                 context_dir: Optional[str] = None, source_path: Optional[str] = None) -> None:
+        self.path = path
+        self.text = text
+        self.lines = lines
+        self.instructions = instructions
+        self.stages = stages
+        self.directives = directives
+        self.escape = escape
+        self.crlf = crlf
+        self.problems = [] if problems is None else problems
+        self.global_args = {} if global_args is None else global_args
+        self.context_dir = context_dir  # build context the dependency rules read copied files from
+        self.source_path = source_path  # the file on disk, when it is one (for `<name>.dockerignore`)
 
     @property
     def final_stage(self) -> Optional[Stage]:

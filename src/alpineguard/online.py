@@ -26,10 +26,10 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .deps.wheels import musl_relevant, normalize, parse_wheel
+from .record import Record
 
 CACHE_TTL_SECONDS = 24 * 3600
 TIME_BOX_SECONDS = 30.0
@@ -80,13 +80,16 @@ class DiskCache:
 
 # ---------------------------------------------------------------- pip's configuration
 
-@dataclass
-class PipConfig:
+class PipConfig(Record):
     """The package indexes and options the user's pip configuration names."""
-    index_urls: list[str] = field(default_factory=list)
-    find_links: list[str] = field(default_factory=list)
-    cert: Optional[str] = None
-    no_index: bool = False
+    __slots__ = ("index_urls", "find_links", "cert", "no_index")
+
+    def __init__(self, index_urls: Optional[list[str]] = None, find_links: Optional[list[str]] = None,
+                 cert: Optional[str] = None, no_index: bool = False) -> None:
+        self.index_urls = [] if index_urls is None else index_urls
+        self.find_links = [] if find_links is None else find_links
+        self.cert = cert
+        self.no_index = no_index
 
 
 def _pip_command() -> list[str]:
@@ -290,12 +293,15 @@ def npm_view(spec: str) -> list[dict]:
 
 # ---------------------------------------------------------------- one run's look-ups
 
-@dataclass
-class Answers:
+class Answers(Record):
     """Registry answers of one run, and notes on what fell back to embedded data."""
-    python: dict[str, list[list[str]]] = field(default_factory=dict)  # project -> [file name, requires-python]
-    npm: dict[str, list[dict]] = field(default_factory=dict)  # spec -> npm view records
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("python", "npm", "notes")
+
+    def __init__(self, python: Optional[dict[str, list[list[str]]]] = None,
+                 npm: Optional[dict[str, list[dict]]] = None, notes: Optional[list[str]] = None) -> None:
+        self.python = {} if python is None else python  # project -> [file name, requires-python]
+        self.npm = {} if npm is None else npm  # spec -> npm view records
+        self.notes = [] if notes is None else notes
 
 
 class Registry:

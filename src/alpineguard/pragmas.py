@@ -10,10 +10,10 @@ hadolint's business and pass silently.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Optional
 
 from .model import Dockerfile, Finding, Pos
+from .record import Record
 
 # hadolint code -> the alpineguard rule that checks the same thing, no more and no less.
 # Not mapped, on purpose: DL3018 (pin apk package versions: no alpineguard rule),
@@ -30,21 +30,27 @@ _ALPINEGUARD_VERB = re.compile(r"(?P<verb>ignore-file|ignore)\s*=\s*(?P<ids>.*)$
 _HADOLINT = re.compile(r"#\s*hadolint\s+(?P<scope>global\s+)?ignore\s*=\s*(?P<ids>.*?)\s*$", re.IGNORECASE)
 
 
-@dataclass
-class Problem:
+class Problem(Record):
     """A pragma that does not do what its author meant; reported as AG003."""
-    start: Pos
-    end: Pos
-    message: str
+    __slots__ = ("start", "end", "message")
+
+    def __init__(self, start: Pos, end: Pos, message: str) -> None:
+        self.start = start
+        self.end = end
+        self.message = message
 
 
-@dataclass
-class Pragmas:
+class Pragmas(Record):
     """The inline ignore comments of one file, by instruction and for the whole file."""
-    file_wide: set[str] = field(default_factory=set)
-    # (first line, last line, rule IDs) of each instruction a pragma stands above
-    spans: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("file_wide", "spans", "problems")
+
+    def __init__(self, file_wide: Optional[set[str]] = None,
+                 spans: Optional[list[tuple[int, int, frozenset[str]]]] = None,
+                 problems: Optional[list[Problem]] = None) -> None:
+        self.file_wide = set() if file_wide is None else file_wide
+        # (first line, last line, rule IDs) of each instruction a pragma stands above
+        self.spans = [] if spans is None else spans
+        self.problems = [] if problems is None else problems
 
     def hides(self, finding: Finding) -> bool:
         if finding.rule in self.file_wide:

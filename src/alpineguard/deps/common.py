@@ -3,12 +3,12 @@ architectures, environment variables in force, and the files a stage has copied 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from ..config import Settings
 from ..context import CopiedFile, ImageFiles, workdir_after
 from ..model import Command, Dockerfile, Instruction, Stage, Word
+from ..record import Record
 from .wheels import PLATFORM_ARCH
 
 
@@ -102,12 +102,14 @@ class StageFiles:
         return self.at(stage, ins).lookup(image_path)
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(Record, frozen=True):
     """Where a dependency was declared: a Dockerfile word, or a line of a copied file."""
-    word: Word  # the Dockerfile word findings point at
-    file: Optional[str] = None  # context-relative path of the declaring file
-    line: Optional[int] = None
+    __slots__ = ("word", "file", "line")
+
+    def __init__(self, word: Word, file: Optional[str] = None, line: Optional[int] = None) -> None:
+        self.word = word  # the Dockerfile word findings point at
+        self.file = file  # context-relative path of the declaring file
+        self.line = line
 
     def describe(self) -> str:
         return f"{self.file}:{self.line}" if self.file and self.line else (self.file or "")

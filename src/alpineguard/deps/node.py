@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at
+from ..record import Record
 
 _INSTALL_VERBS = {"npm": {"install", "i", "ci", "add", "isntall", "in"}, "yarn": {"install", "add"},
                   "pnpm": {"install", "i", "add"}}
@@ -17,31 +17,38 @@ _VALUE_OPTIONS = frozenset({"--omit", "--include", "--prefix", "-C", "--dir", "-
                             "--workspace", "-w", "--filter", "--loglevel", "--modules-folder", "--cwd"})
 
 
-@dataclass
-class NodePackage:
+class NodePackage(Record):
     """An npm package at the version an install resolves to."""
-    name: str
-    version: Optional[str]  # exact from a lock, a lower bound from a range, None: newest
-    at: Located
-    has_install_script: bool = False  # as the lock file says (npm v2+ lock, pnpm requiresBuild)
+    __slots__ = ("name", "version", "at", "has_install_script")
+
+    def __init__(self, name: str, version: Optional[str], at: Located, has_install_script: bool = False) -> None:
+        self.name = name
+        self.version = version  # exact from a lock, a lower bound from a range, None: newest
+        self.at = at
+        self.has_install_script = has_install_script  # as the lock file says (npm v2+ lock, pnpm requiresBuild)
 
 
-@dataclass
-class NodeInstall:
+class NodeInstall(Record):
     """What one npm/yarn/pnpm command installs, and from which files."""
-    command: Command
-    tool: str
-    verb: Word
-    packages: list[NodePackage] = field(default_factory=list)
-    global_install: bool = False
+    __slots__ = ("command", "tool", "verb", "packages", "global_install")
+
+    def __init__(self, command: Command, tool: str, verb: Word, packages: Optional[list[NodePackage]] = None,
+                 global_install: bool = False) -> None:
+        self.command = command
+        self.tool = tool
+        self.verb = verb
+        self.packages = [] if packages is None else packages
+        self.global_install = global_install
 
 
-@dataclass
-class BrowserInstall:
+class BrowserInstall(Record):
     """`npx playwright install`: downloads glibc browser builds."""
-    command: Command
-    word: Word
-    package: str
+    __slots__ = ("command", "word", "package")
+
+    def __init__(self, command: Command, word: Word, package: str) -> None:
+        self.command = command
+        self.word = word
+        self.package = package
 
 
 def _version_of(spec: str) -> Optional[str]:

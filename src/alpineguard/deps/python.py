@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at, truthy
+from ..record import Record
 from .versions import parse_requirement
 
 _PIP_VALUE_OPTIONS = frozenset({
@@ -28,29 +28,37 @@ _URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^git\+|^[a-z]+\+https?:", re.I)
 _MAX_INCLUDE_DEPTH = 10
 
 
-@dataclass
-class PyRequirement:
+class PyRequirement(Record):
     """One requirement and where it was declared (Dockerfile word or file line)."""
-    name: str
-    specifier: str  # PEP 440 specifier text, "" when unpinned
-    marker: object  # packaging Marker or None
-    at: Located
-    text: str  # as written, for messages
+    __slots__ = ("name", "specifier", "marker", "at", "text")
+
+    def __init__(self, name: str, specifier: str, marker: object, at: Located, text: str) -> None:
+        self.name = name
+        self.specifier = specifier  # PEP 440 specifier text, "" when unpinned
+        self.marker = marker  # packaging Marker or None
+        self.at = at
+        self.text = text  # as written, for messages
 
 
-@dataclass
-class PipCall:
+class PipCall(Record):
     """One command that installs Python packages."""
-    command: Command
-    tool: str  # pip, uv, poetry, pipenv
-    verb: Word  # install / wheel / sync word
-    requirements: list[PyRequirement] = field(default_factory=list)
-    constraints: dict[str, str] = field(default_factory=dict)  # name -> specifier
-    local_wheels: bool = False  # --no-index / --find-links <dir>: wheels come from the image
-    prefer_binary: bool = False
-    only_binary: bool = False
-    builds_wheels: bool = False  # `pip wheel`: the stage means to compile
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("command", "tool", "verb", "requirements", "constraints", "local_wheels", "prefer_binary",
+                 "only_binary", "builds_wheels", "problems")
+
+    def __init__(self, command: Command, tool: str, verb: Word, requirements: Optional[list[PyRequirement]] = None,
+                 constraints: Optional[dict[str, str]] = None, local_wheels: bool = False,
+                 prefer_binary: bool = False, only_binary: bool = False, builds_wheels: bool = False,
+                 problems: Optional[list[str]] = None) -> None:
+        self.command = command
+        self.tool = tool  # pip, uv, poetry, pipenv
+        self.verb = verb  # install / wheel / sync word
+        self.requirements = [] if requirements is None else requirements
+        self.constraints = {} if constraints is None else constraints  # name -> specifier
+        self.local_wheels = local_wheels  # --no-index / --find-links <dir>: wheels come from the image
+        self.prefer_binary = prefer_binary
+        self.only_binary = only_binary
+        self.builds_wheels = builds_wheels  # `pip wheel`: the stage means to compile
+        self.problems = [] if problems is None else problems
 
 
 def _normalize(name: str) -> str:

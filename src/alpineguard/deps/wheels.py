@@ -7,8 +7,9 @@ Alpine accepts (a `musllinux_*_<arch>` wheel or a pure `none-any` one).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Iterable, Optional
+
+from ..record import Record
 
 # Architectures as `uname -m` / wheel tags name them, from Docker platforms.
 PLATFORM_ARCH = {
@@ -29,12 +30,14 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-@dataclass(frozen=True)
-class Wheel:
+class Wheel(Record, frozen=True):
     """A wheel's Python, ABI and platform tags, as the data records them."""
-    name: str
-    version: str
-    tags: frozenset[tuple[str, str, str]]  # (python, abi, platform)
+    __slots__ = ("name", "version", "tags")
+
+    def __init__(self, name: str, version: str, tags: frozenset[tuple[str, str, str]]) -> None:
+        self.name = name
+        self.version = version
+        self.tags = tags  # (python, abi, platform)
 
 
 def parse_wheel(filename: str) -> Optional[Wheel]:
@@ -85,13 +88,16 @@ def wheel_fits(wheel: Wheel, python: str, arch: str) -> bool:
     return any(_python_ok(p, a, python) and _platform_ok(pl, arch) for p, a, pl in wheel.tags)
 
 
-@dataclass
-class Release:
+class Release(Record):
     """One release of a distribution: its wheels and whether it has a source archive."""
-    version: str
-    sdist: bool = False
-    wheels: list[Wheel] = field(default_factory=list)
-    requires_python: str = ""
+    __slots__ = ("version", "sdist", "wheels", "requires_python")
+
+    def __init__(self, version: str, sdist: bool = False, wheels: Optional[list[Wheel]] = None,
+                 requires_python: str = "") -> None:
+        self.version = version
+        self.sdist = sdist
+        self.wheels = [] if wheels is None else wheels
+        self.requires_python = requires_python
 
     def fits(self, python: str, arch: str) -> bool:
         return any(wheel_fits(w, python, arch) for w in self.wheels)

@@ -11,9 +11,10 @@ import datetime as dt
 import json
 import os
 import zlib
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
+
+from ..record import Record
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CACHE_FORMAT = 1
@@ -79,13 +80,15 @@ def load_data(name: str):
     return data
 
 
-@dataclass(frozen=True)
-class AlpineRelease:
+class AlpineRelease(Record, frozen=True):
     """One Alpine stable branch with its release and end-of-support dates."""
-    branch: str
-    released: dt.date
-    eol: dt.date
-    unverified: bool = False
+    __slots__ = ("branch", "released", "eol", "unverified")
+
+    def __init__(self, branch: str, released: dt.date, eol: dt.date, unverified: bool = False) -> None:
+        self.branch = branch
+        self.released = released
+        self.eol = eol
+        self.unverified = unverified
 
     @property
     def key(self) -> tuple[int, int]:

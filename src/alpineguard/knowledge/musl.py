@@ -1,13 +1,13 @@
 """musl facts about dependencies: embedded data files, or registry answers in the same shape."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional
 
 from . import load_data
 from ..deps.versions import specifier_set
 from ..deps.wheels import Release, normalize, releases_from_files
+from ..record import Record
 
 
 def encode_ranges(order: list[str], members: set[str]) -> str:
@@ -34,16 +34,20 @@ def decode_ranges(order: list[str], text: str) -> set[str]:
     return members
 
 
-@dataclass
-class ProjectFacts:
+class ProjectFacts(Record):
     """What is known about one Python project's files, whatever the source."""
-    name: str
-    versions: list[str]  # oldest first
-    sdists: set[str]
-    wheels: dict[tuple[str, str], set[str]]  # (python, arch) -> versions with a fitting wheel
-    requires_python: dict[str, str]  # version -> specifier
-    source: str
-    releases: dict[str, Release] = field(default_factory=dict)  # online answers: exact for any arch
+    __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases")
+
+    def __init__(self, name: str, versions: list[str], sdists: set[str], wheels: dict[tuple[str, str], set[str]],
+                 requires_python: dict[str, str], source: str,
+                 releases: Optional[dict[str, Release]] = None) -> None:
+        self.name = name
+        self.versions = versions  # oldest first
+        self.sdists = sdists
+        self.wheels = wheels  # (python, arch) -> versions with a fitting wheel
+        self.requires_python = requires_python  # version -> specifier
+        self.source = source
+        self.releases = {} if releases is None else releases  # online answers: exact for any arch
 
     def knows(self, version: str) -> bool:
         return version in self.versions

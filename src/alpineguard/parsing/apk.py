@@ -1,10 +1,10 @@
 """Reading `apk` command lines, and what a stage has installed at a given point."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
+from ..record import Record
 
 # Options that take a value, in long and short spelling.
 _VALUE_OPTIONS = {
@@ -26,16 +26,20 @@ SUBCOMMANDS = frozenset({
 })
 
 
-@dataclass
-class ApkCall:
+class ApkCall(Record):
     """One apk command line read into subcommand, options and packages."""
-    command: Command
-    apk_word: Word
-    subcommand: str = ""
-    subcommand_word: Optional[Word] = None
-    options: dict[str, Word] = field(default_factory=dict)  # name -> the option's word
-    values: dict[str, list[Word]] = field(default_factory=dict)  # name -> value words
-    packages: list[Word] = field(default_factory=list)
+    __slots__ = ("command", "apk_word", "subcommand", "subcommand_word", "options", "values", "packages")
+
+    def __init__(self, command: Command, apk_word: Word, subcommand: str = "",
+                 subcommand_word: Optional[Word] = None, options: Optional[dict[str, Word]] = None,
+                 values: Optional[dict[str, list[Word]]] = None, packages: Optional[list[Word]] = None) -> None:
+        self.command = command
+        self.apk_word = apk_word
+        self.subcommand = subcommand
+        self.subcommand_word = subcommand_word
+        self.options = {} if options is None else options  # name -> the option's word
+        self.values = {} if values is None else values  # name -> value words
+        self.packages = [] if packages is None else packages
 
     def has(self, name: str) -> bool:
         return name in self.options

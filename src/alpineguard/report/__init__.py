@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Optional, TextIO
 
 from ..model import Finding
+from ..record import Record
 
 FORMATS = ("text", "json", "sarif", "github", "checkstyle", "gitlab")
 
 
-@dataclass
-class Report:
+class Report(Record):
     """Everything a reporter formats: findings, internal errors, file count."""
-    version: str
-    findings: list[Finding]
-    errors: list[str] = field(default_factory=list)
-    files: int = 0
-    color: bool = False
+    __slots__ = ("version", "findings", "errors", "files", "color")
+
+    def __init__(self, version: str, findings: list[Finding], errors: Optional[list[str]] = None, files: int = 0,
+                 color: bool = False) -> None:
+        self.version = version
+        self.findings = findings
+        self.errors = [] if errors is None else errors
+        self.files = files
+        self.color = color
 
 
 def render(fmt: str, report: Report, stream: TextIO) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Optional
 
 from ..config import Settings
@@ -12,6 +11,7 @@ from ..deps.node import NodeDeps, NodeInstall, NodePackage, version_key
 from ..knowledge.musl import node_facts
 from ..model import Dockerfile, Instruction, Stage
 from ..parsing.apk import installed_packages
+from ..record import Record
 from .registry import Hit, rule
 
 _NPM_CPU = {"x86_64": "x64", "aarch64": "arm64", "armv7l": "arm", "i686": "ia32"}
@@ -20,13 +20,15 @@ _NODE_GYP_TOOLS = (("python3", ("python3", "python3-dev")), ("make", ("make", "b
 _ONLINE_NPM_LIMIT = 40
 
 
-@dataclass(frozen=True)
-class NodeVerdict:
+class NodeVerdict(Record, frozen=True):
     """Whether an npm package breaks on musl, why, and what fixes it."""
-    kind: str  # glibc-binary, builds, ok
-    archs: tuple[str, ...]  # npm cpu names concerned (all targets when the fact is not per-arch)
-    facts: dict
-    source: str
+    __slots__ = ("kind", "archs", "facts", "source")
+
+    def __init__(self, kind: str, archs: tuple[str, ...], facts: dict, source: str) -> None:
+        self.kind = kind  # glibc-binary, builds, ok
+        self.archs = archs  # npm cpu names concerned (all targets when the fact is not per-arch)
+        self.facts = facts
+        self.source = source
 
 
 def _entry_matches(entry: dict, version: Optional[str], cpu: str) -> bool:

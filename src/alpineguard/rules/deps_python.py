@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Optional
 
 from ..config import Settings
@@ -16,6 +15,7 @@ from ..knowledge.musl import (ProjectFacts, alpine_pythons, embedded_project, of
                               online_project, python_build_facts)
 from ..model import Dockerfile, Instruction, Severity, Stage
 from ..parsing.apk import installed_packages
+from ..record import Record
 from .registry import Hit, rule
 
 _COMPILERS = frozenset({"build-base", "gcc", "g++", "clang"})
@@ -25,12 +25,14 @@ _PYTHON_TAG = re.compile(r"^(?:python)?(\d+)\.(\d+)")
 _PYTHON_IN_TAG = re.compile(r"python(\d+)\.(\d+)")
 
 
-@dataclass(frozen=True)
-class StagePython:
+class StagePython(Record, frozen=True):
     """The Python a stage runs: version, and whether it is Alpine's python3."""
-    version: str  # "3.12"
-    system: bool  # Alpine's own python3 (py3-* packages fit it)
-    how: str  # for messages: "python:3.12-alpine", "Alpine 3.20's python3"
+    __slots__ = ("version", "system", "how")
+
+    def __init__(self, version: str, system: bool, how: str) -> None:
+        self.version = version  # "3.12"
+        self.system = system  # Alpine's own python3 (py3-* packages fit it)
+        self.how = how  # for messages: "python:3.12-alpine", "Alpine 3.20's python3"
 
 
 def stage_python(stage: Stage, ins: Instruction, settings: Settings) -> StagePython:
@@ -47,15 +49,18 @@ def stage_python(stage: Stage, ins: Instruction, settings: Settings) -> StagePyt
     return StagePython(version, True, f"Alpine {branch}'s python3")
 
 
-@dataclass
-class Gap:
+class Gap(Record):
     """A requirement that has no musllinux wheel on some architectures."""
-    requirement: PyRequirement
-    version: str
-    missing: list[str]  # architectures without a fitting wheel
-    no_sdist: bool
-    upgrade: Optional[str]  # first release from which every later one has wheels for all targets
-    facts: ProjectFacts
+    __slots__ = ("requirement", "version", "missing", "no_sdist", "upgrade", "facts")
+
+    def __init__(self, requirement: PyRequirement, version: str, missing: list[str], no_sdist: bool,
+                 upgrade: Optional[str], facts: ProjectFacts) -> None:
+        self.requirement = requirement
+        self.version = version
+        self.missing = missing  # architectures without a fitting wheel
+        self.no_sdist = no_sdist
+        self.upgrade = upgrade  # first release from which every later one has wheels for all targets
+        self.facts = facts
 
 
 def _specifier(requirement: PyRequirement, constraints: dict[str, str]):

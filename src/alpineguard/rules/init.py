@@ -5,7 +5,6 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
@@ -15,6 +14,7 @@ from ..knowledge import load_data
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.shell import parse_shell, split_words
+from ..record import Record
 from .registry import Hit, rule
 
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -41,11 +41,13 @@ def init_family(path: str) -> Optional[str]:
     return None
 
 
-@dataclass
-class _Process:
+class _Process(Record):
     """What the image starts: the ENTRYPOINT and CMD in force at the end of a stage."""
-    entrypoint: Optional[Instruction]  # the last ENTRYPOINT of the lineage, also `ENTRYPOINT []`
-    cmd: Optional[Instruction]  # None when a later ENTRYPOINT reset an inherited CMD
+    __slots__ = ("entrypoint", "cmd")
+
+    def __init__(self, entrypoint: Optional[Instruction], cmd: Optional[Instruction]) -> None:
+        self.entrypoint = entrypoint  # the last ENTRYPOINT of the lineage, also `ENTRYPOINT []`
+        self.cmd = cmd  # None when a later ENTRYPOINT reset an inherited CMD
 
     def programs(self) -> list[Word]:
         return [word for word in (program(self.entrypoint), program(self.cmd)) if word is not None]
@@ -91,11 +93,13 @@ def _base_runs_init(stage: Stage, settings: Settings) -> bool:
     return image.resolved and image_matches(image, patterns)
 
 
-@dataclass
-class _Placed:
+class _Placed(Record):
     """A file put into the image (by apk, COPY/ADD or RUN), with where it came from."""
-    path: str
-    content: Optional[SourceText] = None  # known for `COPY <<EOF /path`
+    __slots__ = ("path", "content")
+
+    def __init__(self, path: str, content: Optional[SourceText] = None) -> None:
+        self.path = path
+        self.content = content  # known for `COPY <<EOF /path`
 
 
 def _copy_operands(ins: Instruction) -> list[str]:
@@ -158,13 +162,15 @@ def _finds(stage: Stage, name: str, path: str) -> bool:
     return posixpath.basename(path) == name and posixpath.dirname(path) in _path_dirs(stage)
 
 
-@dataclass
-class _InitCall:
+class _InitCall(Record):
     """An init named in ENTRYPOINT/CMD and the word that names it."""
-    word: Word
-    family: str
-    providers: list[str]  # paths where the lineage installs or places this init
-    found: bool  # the word reaches one of them
+    __slots__ = ("word", "family", "providers", "found")
+
+    def __init__(self, word: Word, family: str, providers: list[str], found: bool) -> None:
+        self.word = word
+        self.family = family
+        self.providers = providers  # paths where the lineage installs or places this init
+        self.found = found  # the word reaches one of them
 
 
 def _init_calls(df: Dockerfile, settings: Settings) -> Iterator[_InitCall]:

@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Optional
 
 from ..config import Settings
 from ..model import Dockerfile, Fix, Pos, Severity, Word
+from ..record import Record
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(Record, frozen=True):
     """What a rule function reports; the runner adds rule identity and path."""
-    start: Pos
-    end: Pos
-    message: str
-    fix: Optional[Fix] = None
-    severity: Optional[Severity] = None  # for rules whose severity depends on the case
+    __slots__ = ("start", "end", "message", "fix", "severity")
+
+    def __init__(self, start: Pos, end: Pos, message: str, fix: Optional[Fix] = None,
+                 severity: Optional[Severity] = None) -> None:
+        self.start = start
+        self.end = end
+        self.message = message
+        self.fix = fix
+        self.severity = severity  # for rules whose severity depends on the case
 
     @classmethod
     def at(cls, word: Word, message: str, fix: Optional[Fix] = None,
@@ -27,19 +30,22 @@ class Hit:
 Check = Callable[[Dockerfile, Settings], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record, frozen=True):
     """A rule's identity, documentation and check function: one source for every doc."""
-    id: str
-    name: str
-    severity: Severity
-    summary: str
-    rationale: str
-    bad: str = ""
-    good: str = ""
-    fix: str = ""
-    check: Optional[Check] = None
-    family: str = ""
+    __slots__ = ("id", "name", "severity", "summary", "rationale", "bad", "good", "fix", "check", "family")
+
+    def __init__(self, id: str, name: str, severity: Severity, summary: str, rationale: str, bad: str = "",
+                 good: str = "", fix: str = "", check: Optional[Check] = None, family: str = "") -> None:
+        self.id = id
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.rationale = rationale
+        self.bad = bad
+        self.good = good
+        self.fix = fix
+        self.check = check
+        self.family = family
 
 
 REGISTRY: dict[str, Rule] = {}
