@@ -173,6 +173,16 @@ class Command(Record):
         return args[0].value.rsplit("/", 1)[-1] if args else ""
 
     def effective_argv(self) -> list[Word]:
+        """The argv without wrappers; remembered, as every rule asks (the parser only
+        ever appends words, so the length tells whether the answer is current)."""
+        remembered = self.derived.get("effective_argv")
+        if remembered is not None and remembered[0] == len(self.argv):
+            return remembered[1]
+        args = self._unwrapped()
+        self.derived["effective_argv"] = (len(self.argv), args)
+        return args
+
+    def _unwrapped(self) -> list[Word]:
         args = self.argv
         while args:
             head = args[0].value.rsplit("/", 1)[-1]
@@ -378,7 +388,9 @@ class ParseProblem(Record):
 class Dockerfile(Record):
     """The whole parsed file: instructions, stages, directives and problems."""
     __slots__ = ("path", "text", "lines", "instructions", "stages", "directives", "escape", "crlf", "problems",
-                 "global_args", "context_dir", "source_path")
+                 "global_args", "context_dir", "source_path", "derived")
+    _unequal = ("derived",)
+    _hidden = ("derived",)
 
     def __init__(self, path: str, text: str, lines: list[str], instructions: list[Instruction], stages: list[Stage],
                  directives: dict[str, str], escape: str = "\\", crlf: bool = False,
@@ -396,6 +408,8 @@ class Dockerfile(Record):
         self.global_args = {} if global_args is None else global_args
         self.context_dir = context_dir  # build context the dependency rules read copied files from
         self.source_path = source_path  # the file on disk, when it is one (for `<name>.dockerignore`)
+        # Facts derived from the whole file once and shared by several rules.
+        self.derived: dict = {}
 
     @property
     def final_stage(self) -> Optional[Stage]:

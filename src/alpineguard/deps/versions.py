@@ -8,12 +8,14 @@ packaging, so the answers are packaging's. tests/test_versions.py compares both 
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 _OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">")  # two-character ones first
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
+@lru_cache(maxsize=4096)  # the same few hundred release strings come up in every file
 def release(version: str) -> Optional[tuple[int, ...]]:
     """The numbers of a plain release version (`1.26.4`), or None for any other form."""
     parts = version.split(".")

@@ -36,7 +36,9 @@ def decode_ranges(order: list[str], text: str) -> set[str]:
 
 class ProjectFacts(Record):
     """What is known about one Python project's files, whatever the source."""
-    __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases")
+    __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases", "memo")
+    _unequal = ("memo",)
+    _hidden = ("memo",)
 
     def __init__(self, name: str, versions: list[str], sdists: set[str], wheels: dict[tuple[str, str], set[str]],
                  requires_python: dict[str, str], source: str,
@@ -48,6 +50,8 @@ class ProjectFacts(Record):
         self.requires_python = requires_python  # version -> specifier
         self.source = source
         self.releases = {} if releases is None else releases  # online answers: exact for any arch
+        # Answers worked out from the facts, kept: the same requirements recur in every file.
+        self.memo: dict = {}
 
     def knows(self, version: str) -> bool:
         return version in self.versions
@@ -63,8 +67,11 @@ class ProjectFacts(Record):
         spec = self.requires_python.get(version)
         if not spec:
             return True
-        specifiers = specifier_set(spec)
-        return True if specifiers is None else specifiers.contains(python + ".50", prereleases=True)
+        key = ("requires-python", spec, python)
+        if key not in self.memo:
+            specifiers = specifier_set(spec)
+            self.memo[key] = True if specifiers is None else specifiers.contains(python + ".50", prereleases=True)
+        return self.memo[key]
 
 
 def _embedded_projects() -> dict:

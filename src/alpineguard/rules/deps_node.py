@@ -93,6 +93,13 @@ def _where(package: NodePackage) -> str:
 
 
 def _node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeInstall]]:
+    """The npm/yarn/pnpm installs of musl stages, read once for AG402 and AG403."""
+    if "node_installs" not in df.derived:
+        df.derived["node_installs"] = _read_node_installs(df)
+    return df.derived["node_installs"]
+
+
+def _read_node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeInstall]]:
     reader = NodeDeps(StageFiles(df))
     found = []
     for stage, ins, command in musl_runs(df):

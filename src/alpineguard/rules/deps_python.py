@@ -87,8 +87,11 @@ def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, pyt
     pinned = [s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version]
     if pinned and not any(facts.knows(v) for v in pinned):
         return None  # a release the data does not know (newer than it, or a typo)
-    candidates = [v for v in facts.versions if spec.contains(v, prereleases=bool(pinned))
-                  and facts.supports_python(v, python)]
+    key = ("candidates", str(spec), python, bool(pinned))
+    if key not in facts.memo:
+        facts.memo[key] = [v for v in facts.versions if spec.contains(v, prereleases=bool(pinned))
+                           and facts.supports_python(v, python)]
+    candidates = facts.memo[key]
     if not candidates:
         return None
     missing, chosen = [], None

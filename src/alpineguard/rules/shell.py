@@ -84,6 +84,8 @@ def _has_top_level_comma(inner: str) -> bool:
 def _word_constructs(raw: str) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) of bash-only parts of one word as written; kind "script" marks a
     command substitution whose inside is shell code of its own."""
+    if "$" not in raw and "{" not in raw and "`" not in raw:
+        return  # every construct below starts with one of these: most words have none
     i, n, in_double = 0, len(raw), False
     while i < n:
         ch = raw[i]
