@@ -183,19 +183,15 @@ def run(argv: Optional[list[str]] = None) -> int:
         paths = dockerfiles_for_changes(args.paths, settings.context, settings.exclude)
     else:
         paths = args.paths or ["."]
-    from .engine import fails
     gc.freeze()  # start-up is over (see main): what it loaded stays out of later collections
     gc.enable()
     if args.fix or args.diff:
         from . import fix
-        color = args.format == "text" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         findings, errors = fix.run(paths, settings, unsafe=args.unsafe_fixes, diff=args.diff,
-                                   fmt=args.format, output=args.output, quiet=args.quiet, color=color)
+                                   fmt=args.format, output=args.output, quiet=args.quiet, color=_color(args))
         for error in errors:
             sys.stderr.write(f"alpineguard: {error}\n")
-        if errors:
-            return EXIT_ERROR
-        return EXIT_FINDINGS if fails(findings, settings.fail_level) else EXIT_CLEAN
+        return _exit_status(findings, errors, settings)
     from .report import Report, render
     from .report.text_format import summary
     from .runner import check_paths
@@ -212,9 +208,7 @@ def run(argv: Optional[list[str]] = None) -> int:
     files = len(results)
 
     out_stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    color = (args.format == "text" and not args.output and sys.stdout.isatty()
-             and "NO_COLOR" not in os.environ)
-    report = Report(__version__, findings, errors, files, color)
+    report = Report(__version__, findings, errors, files, _color(args))
     try:
         render(args.format, report, out_stream)
     finally:
@@ -228,6 +222,16 @@ def run(argv: Optional[list[str]] = None) -> int:
             sys.stderr.write(f"alpineguard: note: {note}\n")
     if not args.quiet:
         sys.stderr.write(summary(report) + "\n")
+    return _exit_status(findings, errors, settings)
+
+
+def _color(args: argparse.Namespace) -> bool:
+    """Colour only for text on a terminal, and never with NO_COLOR set."""
+    return args.format == "text" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _exit_status(findings, errors: list[str], settings) -> int:
+    from .engine import fails
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if fails(findings, settings.fail_level) else EXIT_CLEAN
