@@ -264,6 +264,11 @@ class Instruction(Record):
         self.derived = {} if derived is None else derived
 
     @property
+    def shell_name(self) -> str:
+        """The program of the SHELL in force (`sh`, `bash`), which reads a shell-form RUN."""
+        return self.shell[0].rsplit("/", 1)[-1] if self.shell else "sh"
+
+    @property
     def line(self) -> int:
         return self.start[0]
 

@@ -268,7 +268,7 @@ class _StageBuilder:
                                                   ins.start, ins.end))
         elif keyword == "RUN":
             # ins.env, a copy no later ENV changes: rules find the parse by this very mapping.
-            ins.commands = _run_commands(ins, ins.env, self.shell)
+            ins.commands = _run_commands(ins, ins.env)
         elif keyword in ("CMD", "ENTRYPOINT") and ins.exec_form is None:
             ins.commands = parse_shell(ins.args, ins.env)
 
@@ -330,8 +330,8 @@ def shebang_interpreter(body: SourceText) -> Optional[str]:
     return program
 
 
-def _run_commands(ins: Instruction, env: Mapping[str, str], shell: list[str]) -> list[Command]:
-    shell_name = shell[0].rsplit("/", 1)[-1] if shell else "sh"
+def _run_commands(ins: Instruction, env: Mapping[str, str]) -> list[Command]:
+    shell_name = ins.shell_name
     if ins.exec_form is not None:
         return command_from_words(ins.exec_form, env) if ins.exec_form else []
     commands = parse_shell(ins.args, env, interpreter=shell_name)

@@ -202,7 +202,7 @@ def _scripts(ins: Instruction) -> list[tuple[SourceText, str]]:
     """Each shell script a RUN runs (its text, nested `sh -c` bodies, heredocs) and its shell."""
     scripts: dict[int, tuple[SourceText, str]] = {}
     if ins.exec_form is None:  # the RUN text itself, even when it yields no command (`RUN ((`)
-        scripts[id(ins.args)] = (ins.args, ins.shell[0].rsplit("/", 1)[-1] if ins.shell else "sh")
+        scripts[id(ins.args)] = (ins.args, ins.shell_name)
     for command in ins.commands:
         if command.script is not None:
             scripts.setdefault(id(command.script), (command.script, command.interpreter))
