@@ -18,9 +18,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# alpineguard against hadolint; FOLDER=path also times the Dockerfiles found there.
+# alpineguard against hadolint; FOLDER=path also times the Dockerfiles found there,
+# LATENCY=path takes the one-file time on that Dockerfile instead of benchmarks/latency.Dockerfile.
 bench:
-	$(PYTHON) benchmarks/bench.py $(FOLDER)
+	$(PYTHON) benchmarks/bench.py $(FOLDER) $(if $(LATENCY),--latency-file $(LATENCY))
 
 clean:
 	rm -rf $(VENV) benchmarks/.venv build src/*.egg-info
