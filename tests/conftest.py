@@ -12,10 +12,60 @@ from alpineguard.engine import check_text
 from alpineguard.fix import apply_edits
 
 REPO = Path(__file__).resolve().parent.parent
-# Shared material stands next to the repository (or next to the folder of git worktrees).
-SHARED = Path(os.environ.get("ALPINEGUARD_SHARED") or next(
-    (folder / "shared" for folder in (REPO.parent, REPO.parent.parent) if (folder / "shared").is_dir()),
-    REPO.parent / "shared"))
+# Upstream schemas the tests validate output against (sources in tests/data/README.md).
+DATA = REPO / "tests" / "data"
+
+
+class OutsideRepository(PermissionError):
+    """A test read a file beside the repository: a fresh clone would not have it."""
+
+
+def _folder(path: str) -> str:
+    return os.path.join(os.path.realpath(path), "")
+
+
+def _readable_folders() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the Python installation, temporary files and caches; the system and home folders)."""
+    import site
+    import tempfile
+    own = (tempfile.gettempdir(), sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+           *site.getsitepackages(), site.getusersitepackages(),
+           os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+           os.environ.get("ALPINEGUARD_CACHE_DIR"))
+    system = (os.path.expanduser("~"), "/usr", "/etc", "/dev", "/proc", "/sys", "/lib", "/lib64", "/bin", "/sbin",
+              "/opt", "/var", "/run", "/nix")
+    return tuple(_folder(f) for f in own if f), tuple(_folder(f) for f in system)
+
+
+_CHECKOUT = _folder(str(REPO))
+_SIBLINGS = _folder(str(REPO.parent))  # not read: the folder whose reads are refused
+_OWN, _SYSTEM = _readable_folders()
+# Beside a checkout in / or directly in the temporary folder, siblings cannot be told apart.
+_SIBLINGS_KNOWN = _SIBLINGS not in ("/", _OWN[0])
+
+
+def outside_repository(path: str) -> bool:
+    """Whether reading `path` depends on more than the checkout, the Python installation,
+    temporary files, caches and the system: above all, on a folder beside the checkout."""
+    full = _folder(path)
+    if full.startswith(_CHECKOUT):
+        return False
+    if _SIBLINGS_KNOWN and full.startswith(_SIBLINGS):
+        # A fresh clone has nothing beside it, except caches kept there (the repository in ~).
+        return not any(full.startswith(f) and f.startswith(_SIBLINGS) for f in _OWN)
+    return not full.startswith(_OWN + _SYSTEM)
+
+
+def _refuse_reads_outside(event: str, args: tuple) -> None:
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = os.fsdecode(args[0])
+        if outside_repository(path):
+            raise OutsideRepository(f"a test read {path}, outside the repository: copy what it needs into "
+                                    "tests/data/ (see tests/data/README.md)")
+
+
+sys.addaudithook(_refuse_reads_outside)  # for the whole test session, in this process
+
 AS_OF = dt.date(2026, 11, 26)
 
 

@@ -1,7 +1,7 @@
 """A local stand-in for GitHub's REST API, for the pull-request review endpoints the Action uses.
 
 It listens on 127.0.0.1 at a random port, validates every request body against the
-operation's schema in shared/github-api/review-endpoints.json plus a strict check that no
+operation's schema in tests/data/github-api/review-endpoints.json plus a strict check that no
 unknown key is sent, answers with complete objects that pass the response schemas, pages
 lists with `Link` headers, and checks that review comments sit on lines of the diff, as
 GitHub does. Faults are queued per request to test retries and fallbacks.
@@ -19,11 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 
 from alpineguard.action.diff import parse_patch
-from conftest import SHARED
+from conftest import DATA
 
-SPEC = json.loads((SHARED / "github-api" / "review-endpoints.json").read_text())
+SPEC = json.loads((DATA / "github-api" / "review-endpoints.json").read_text())
 OPERATIONS = SPEC["operations"]
-# List reviews is not in the shared file; its items are the component the create call returns.
+# List reviews is not in the schema file; its items are the component the create call returns.
 LIST_REVIEWS_SCHEMA = {"type": "array", "items": SPEC["component_schemas"]["pull-request-review"]}
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
-from conftest import SHARED, lint, run_module
+from conftest import DATA, lint, run_module
 
 from alpineguard.docs import help_uri
 from alpineguard.model import Finding, Severity
@@ -43,7 +43,7 @@ def rendered(fmt: str, report: Report) -> str:
 
 @pytest.fixture(scope="module")
 def sarif_schema():
-    return json.loads((SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    return json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
 def validate(document, schema):
@@ -201,3 +201,34 @@ def test_cli_writes_each_format_to_output_file(tmp_path, fmt):
         ET.fromstring(text.encode("utf-8"))
     else:
         json.loads(text)
+
+
+def _documented_keys(markdown: str) -> list[dict[str, str]]:
+    """Each `| key | type | meaning |` table of docs/json-format.md as {key: type}."""
+    tables, current = [], None
+    for line in markdown.splitlines():
+        if line.startswith("| key | type |"):
+            current = {}
+            tables.append(current)
+        elif current is not None and line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            for key in cells[0].split(","):
+                current[key.strip().strip("`")] = cells[1]
+        elif not line.startswith("|"):
+            current = None
+    return tables
+
+
+def test_json_output_matches_its_documentation(report):
+    document = json.loads(rendered("json", report))
+    tables = _documented_keys((DATA.parent.parent / "docs" / "json-format.md").read_text(encoding="utf-8"))
+    top, finding, fix, edit = tables
+    kinds = {"string": str, "integer": int, "array of strings": list, "array of objects": list, "object": dict}
+    fixed = next(f for f in document["findings"] if "fix" in f)
+    for documented, actual in ((top, document), (finding, fixed), (fix, fixed["fix"]),
+                               (edit, fixed["fix"]["edits"][0])):
+        assert set(actual) == set(documented)
+        for key, kind in documented.items():
+            assert isinstance(actual[key], kinds[kind]), (key, kind)
+    assert all(set(f) == set(finding) - {"fix"} for f in document["findings"] if "fix" not in f)
+    assert {f["severity"] for f in document["findings"]} <= {s.label for s in Severity}
