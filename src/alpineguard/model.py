@@ -237,16 +237,21 @@ class Heredoc(Record):
 
 
 class Instruction(Record):
-    """One Dockerfile instruction with its continuations joined and positions kept."""
+    """One Dockerfile instruction with its continuations joined and positions kept.
+
+    `ONBUILD RUN ...` is an ONBUILD whose `trigger` is the RUN it registers, positioned
+    inside the ONBUILD; the trigger's `onbuild` leads back to it.
+    """
     __slots__ = ("keyword", "start", "end", "args", "flags", "heredocs", "exec_form", "commands", "shell", "env",
-                 "stage", "end_line", "derived")
-    _unequal = ("derived",)
-    _hidden = ("stage", "derived")
+                 "stage", "end_line", "trigger", "onbuild", "derived")
+    _unequal = ("onbuild", "derived")
+    _hidden = ("stage", "onbuild", "derived")
 
     def __init__(self, keyword: str, start: Pos, end: Pos, args: SourceText, flags: Optional[list[Flag]] = None,
                  heredocs: Optional[list[Heredoc]] = None, exec_form: Optional[list[Word]] = None,
                  commands: Optional[list[Command]] = None, shell: Optional[list[str]] = None,
                  env: Optional[dict[str, str]] = None, stage: Optional["Stage"] = None, end_line: int = 0,
+                 trigger: Optional["Instruction"] = None, onbuild: Optional["Instruction"] = None,
                  derived: Optional[dict] = None) -> None:
         self.keyword = keyword  # upper case: RUN, FROM, ...
         self.start = start  # the keyword
@@ -260,6 +265,8 @@ class Instruction(Record):
         self.env = {} if env is None else env  # ARG/ENV known before it
         self.stage = stage
         self.end_line = end_line
+        self.trigger = trigger  # ONBUILD only: the instruction it registers for child images
+        self.onbuild = onbuild  # a trigger only: the ONBUILD that holds it
         # Facts derived once and shared by all rules (e.g. what follows each command).
         self.derived = {} if derived is None else derived
 
@@ -393,7 +400,7 @@ class ParseProblem(Record):
 class Dockerfile(Record):
     """The whole parsed file: instructions, stages, directives and problems."""
     __slots__ = ("path", "text", "lines", "instructions", "stages", "directives", "escape", "crlf", "problems",
-                 "global_args", "context_dir", "source_path", "derived")
+                 "global_args", "context_dir", "source_path", "onbuild", "derived")
     _unequal = ("derived",)
     _hidden = ("derived",)
 
@@ -413,6 +420,10 @@ class Dockerfile(Record):
         self.global_args = {} if global_args is None else global_args
         self.context_dir = context_dir  # build context the dependency rules read copied files from
         self.source_path = source_path  # the file on disk, when it is one (for `<name>.dockerignore`)
+        # The ONBUILD triggers as child images run them: for each stage that has triggers, a
+        # stage built on it holding them (None without triggers). Its build context is the
+        # child's, unknown here, so it has no `context_dir`.
+        self.onbuild: Optional[Dockerfile] = None
         # Facts derived from the whole file once and shared by several rules.
         self.derived: dict = {}
 

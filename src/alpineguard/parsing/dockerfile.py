@@ -44,6 +44,15 @@ def _source(line_no: int, text: str, first_col: int) -> tuple[str, list[Pos]]:
     return text, _positions(line_no, first_col, len(text))
 
 
+def _runs_as(keyword: str, args: SourceText) -> str:
+    """The instruction that reads the arguments: the keyword, or the trigger of an ONBUILD."""
+    upper = keyword.upper()
+    if upper == "ONBUILD":
+        words = args.text.split(None, 1)
+        return words[0].upper() if words else ""
+    return upper
+
+
 class _Splitter:
     """Turns physical lines into instructions with joined, position-mapped arguments."""
 
@@ -97,7 +106,7 @@ class _Splitter:
         args = SourceText("".join(chars), origins, end)
         self.index += 1
         heredocs: list[Heredoc] = []
-        if keyword.upper() in _HEREDOC_INSTRUCTIONS and "<<" in args.text:
+        if _runs_as(keyword, args) in _HEREDOC_INSTRUCTIONS and "<<" in args.text:
             heredocs = self._heredocs(args)
         end_line = heredocs[-1].end_line if heredocs else last_line + 1
         return keyword, start, args, end_line, heredocs
@@ -177,6 +186,49 @@ def _exec_form(args: SourceText) -> Optional[list[Word]]:
     return words
 
 
+def _instruction(keyword: str, start: Pos, end: Pos, args: SourceText, heredocs: list[Heredoc],
+                 end_line: int) -> Instruction:
+    flags, rest = _split_flags(args) if keyword in _FLAG_INSTRUCTIONS else ([], args)
+    ins = Instruction(keyword=keyword, start=start, end=end, args=rest, flags=flags, heredocs=heredocs,
+                      end_line=end_line)
+    if keyword in _EXEC_FORM_INSTRUCTIONS:
+        ins.exec_form = _exec_form(rest)
+    return ins
+
+
+# Docker refuses these as triggers when it builds the image that holds them.
+_FORBIDDEN_TRIGGERS = {
+    "ONBUILD": "Docker does not allow chaining triggers",
+    "FROM": "Docker does not allow FROM as an ONBUILD trigger",
+    "MAINTAINER": "Docker does not allow MAINTAINER as an ONBUILD trigger",
+}
+
+
+def _trigger(onbuild: Instruction, problems: list[ParseProblem]) -> Optional[Instruction]:
+    """The instruction `ONBUILD <INSTRUCTION> ...` registers, positioned inside the ONBUILD;
+    None, with a problem, where Docker refuses it."""
+    args = onbuild.args
+    match = re.match(r"\s*(\S+)", args.text)
+    keyword = match.group(1)
+    upper = keyword.upper()
+    start, keyword_end = args.pos(match.start(1)), args.end_pos(match.end(1))
+    if upper in _FORBIDDEN_TRIGGERS:
+        problems.append(ParseProblem(f"`ONBUILD {upper}`: {_FORBIDDEN_TRIGGERS[upper]}; the build fails",
+                                     start, keyword_end))
+        return None
+    if upper not in KNOWN_INSTRUCTIONS:
+        problems.append(ParseProblem(f"unknown instruction `{keyword}` in ONBUILD: builds FROM this image fail",
+                                     start, keyword_end))
+        return None
+    rest = args.slice(match.end(1), len(args.text))
+    if not rest.text.strip():
+        problems.append(ParseProblem(f"`ONBUILD {upper}` has no arguments", start, keyword_end))
+        return None
+    trigger = _instruction(upper, start, onbuild.end, rest, onbuild.heredocs, onbuild.end_line)
+    trigger.onbuild = onbuild
+    return trigger
+
+
 def parse_image_ref(text: str) -> ImageRef:
     ref = ImageRef(text=text, resolved="$" not in text)
     rest = text
@@ -230,6 +282,7 @@ class _StageBuilder:
         self.problems = problems
         self.global_args: dict[str, str] = {}
         self.stages: list[Stage] = []
+        self.children: list[Stage] = []  # per stage with ONBUILD triggers, the child that runs them
         self.env: dict[str, str] = {}
         self.shell: list[str] = ["/bin/sh", "-c"]
 
@@ -244,7 +297,11 @@ class _StageBuilder:
             else:
                 self.problems.append(ParseProblem(f"`{keyword}` before the first FROM", ins.start, ins.start))
             return
-        stage = self.stages[-1]
+        self._place(ins, self.stages[-1])
+
+    def _place(self, ins: Instruction, stage: Stage):
+        """Add `ins` to `stage` with the ARG/ENV and SHELL in force, and apply what it sets."""
+        keyword = ins.keyword
         ins.stage = stage
         ins.env = dict(self.env)
         ins.shell = list(self.shell)
@@ -309,10 +366,23 @@ class _StageBuilder:
         self.stages.append(stage)
 
     def close(self):
-        """Record the ENV and SHELL the current stage ends with, for stages built on it."""
+        """Record the ENV and SHELL the current stage ends with, for stages built on it; then
+        run its ONBUILD triggers in a child stage, as an image built FROM it would."""
         if not self.stages:
             return
         stage = self.stages[-1]
+        self._finish(stage)
+        triggers = [ins.trigger for ins in stage.instructions if ins.trigger is not None]
+        if triggers:
+            child = Stage(index=stage.index, name=None, from_instruction=stage.from_instruction,
+                          image_word=stage.image_word, image=stage.image, parent=stage, kind=stage.kind,
+                          kind_inferred=stage.kind_inferred, alpine_release=stage.alpine_release)
+            for trigger in triggers:
+                self._place(trigger, child)
+            self._finish(child)
+            self.children.append(child)
+
+    def _finish(self, stage: Stage):
         stage.env, stage.shell = dict(self.env), list(self.shell)
         if stage.kind is ImageKind.UNKNOWN and any(cmd.name == "apk" for _, cmd in stage.commands()):
             stage.kind, stage.kind_inferred = ImageKind.ALPINE, True
@@ -394,11 +464,9 @@ def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[M
         if not args.text.strip():
             problems.append(ParseProblem(f"`{upper}` has no arguments", start, (start[0], start[1] + len(keyword))))
             continue
-        flags, rest = _split_flags(args) if upper in _FLAG_INSTRUCTIONS else ([], args)
-        ins = Instruction(keyword=upper, start=start, end=end, args=rest, flags=flags, heredocs=heredocs,
-                          end_line=end_line)
-        if upper in _EXEC_FORM_INSTRUCTIONS:
-            ins.exec_form = _exec_form(rest)
+        ins = _instruction(upper, start, end, args, heredocs, end_line)
+        if upper == "ONBUILD":
+            ins.trigger = _trigger(ins, problems)
         instructions.append(ins)
         builder.add(ins)
     builder.close()
@@ -413,6 +481,11 @@ def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[M
         chosen.is_final = True
         for stage in chosen.lineage():
             stage.feeds_final = True
-    return Dockerfile(path=path, text=text, lines=lines, instructions=instructions, stages=stages,
-                      directives=directives, escape=escape, crlf=crlf, problems=problems,
-                      global_args=dict(builder.global_args))
+    df = Dockerfile(path=path, text=text, lines=lines, instructions=instructions, stages=stages,
+                    directives=directives, escape=escape, crlf=crlf, problems=problems,
+                    global_args=dict(builder.global_args))
+    if builder.children:
+        df.onbuild = Dockerfile(path=path, text=text, lines=lines,
+                                instructions=[ins for child in builder.children for ins in child.instructions],
+                                stages=builder.children, directives=directives, escape=escape, crlf=crlf)
+    return df

@@ -100,8 +100,10 @@ def _drop_span(df: Dockerfile, start: Pos, end: Pos, escape: str) -> list[Edit]:
 
 
 def instruction_removal(ins: Instruction) -> Edit:
-    """Delete a whole instruction, from its first line through its last."""
-    return Edit((ins.start[0], 1), (ins.end_line + 1, 1), "")
+    """Delete a whole instruction, from its first line through its last (a trigger goes
+    with its ONBUILD)."""
+    whole = ins.onbuild or ins
+    return Edit((whole.start[0], 1), (whole.end_line + 1, 1), "")
 
 
 def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> Optional[list[Edit]]:
@@ -112,7 +114,7 @@ def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> Optio
     if index is None or command.redirects or not command.argv:
         return None
     if len(commands) == 1:
-        if _comment_between(df, ins.start[0] - 1, ins.end_line + 1):
+        if _comment_between(df, (ins.onbuild or ins).start[0] - 1, ins.end_line + 1):
             return None  # the instruction holds comments: removing it would lose them
         return [instruction_removal(ins)]
     escape = continuation(df, command)

@@ -4,7 +4,8 @@ from .registry import declare
 declare("AG001", "parse-error", "error",
         "The file cannot be read as a Dockerfile.",
         rationale="""
-An unterminated heredoc, an instruction without arguments or an unknown instruction
+An unterminated heredoc, an instruction without arguments, an unknown instruction or an
+ONBUILD trigger Docker refuses (`ONBUILD ONBUILD`, `ONBUILD FROM`, `ONBUILD MAINTAINER`)
 makes `docker build` fail before anything runs. alpineguard reports the line and keeps
 checking the rest of the file and the other files.""",
         bad="""
