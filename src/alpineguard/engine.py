@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Optional
 
 from .config import Settings
 from .images import ImageClassifier
-from .model import Finding, Pos, Severity
+from .model import Dockerfile, Finding, Pos, Severity
 from .parsing.dockerfile import parse_dockerfile
 from .pragmas import read_pragmas
 from .record import Record
-from .rules import REGISTRY, all_rules
+from .rules import REGISTRY, Rule, all_rules
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -80,6 +81,17 @@ def _input_finding(rule_id: str, path: str, start: Pos, end: Pos, message: str, 
     return Finding(rule.id, rule.name, settings.severity.get(rule.id, rule.severity), path, start, end, message)
 
 
+TRIGGER_NOTE = "ONBUILD trigger (fires in child images): "
+
+
+def _views(df: Dockerfile, rule: Rule) -> Iterator[tuple[Dockerfile, str]]:
+    """What `rule` checks: the image this file builds; for a rule that checks triggers,
+    also the ONBUILD triggers as child images run them, with a note in front of messages."""
+    yield df, ""
+    if rule.triggers and df.onbuild is not None:
+        yield df.onbuild, TRIGGER_NOTE
+
+
 def check_text(text: str, path: str, settings: Settings, source_path: Optional[str] = None) -> FileResult:
     """Check Dockerfile text; `source_path` is the file it was read from, if any."""
     result = FileResult(path)
@@ -95,10 +107,11 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
         if rule.check is None or not settings.rule_enabled(rule.id):
             continue
         try:
-            for hit in rule.check(df, settings):
-                severity = settings.severity.get(rule.id) or hit.severity or rule.severity
-                result.findings.append(Finding(rule.id, rule.name, severity, path, hit.start, hit.end,
-                                               hit.message, hit.fix))
+            for view, note in _views(df, rule):
+                for hit in rule.check(view, settings):
+                    severity = settings.severity.get(rule.id) or hit.severity or rule.severity
+                    result.findings.append(Finding(rule.id, rule.name, severity, path, hit.start, hit.end,
+                                                   note + hit.message, hit.fix))
         except Exception as error:  # a rule bug must not hide the other rules' findings
             result.errors.append(f"{path}: internal error in {rule.id}: {type(error).__name__}: {error}")
     _apply_pragmas(df, result, settings)

@@ -175,6 +175,7 @@ def no_cache_fix(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[Fi
 
 @rule("AG101", "apk-cache-left", "warning",
       "apk add / update / upgrade leaves the package index in the layer.",
+      triggers=True,
       rationale="""
 Without `--no-cache`, apk stores the package index it downloads under `/var/cache/apk`
 and that copy ships in the image layer (a few MB per repository). `--no-cache` fetches
@@ -211,6 +212,7 @@ def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 
 @rule("AG102", "apk-update-own-layer", "warning",
       "apk update in a RUN that installs nothing after it.",
+      triggers=True,
       rationale="""
 `RUN apk update` on its own caches the package index in a layer of its own. The build
 cache keeps that layer while later `RUN apk add` layers change, so the index goes stale
@@ -248,6 +250,7 @@ def _fold_update_fix(df: Dockerfile, stage: Stage, ins: Instruction, call: ApkCa
 
 @rule("AG103", "apk-upgrade", "info",
       "apk upgrade in a Dockerfile.",
+      triggers=True,
       rationale="""
 `apk upgrade` makes the image depend on the day it was built, not on the base image it
 names, and adds a layer of changed files. Rebuild on a newer base image (a newer
@@ -294,6 +297,7 @@ def _stage_label(stage: Stage) -> str:
 
 @rule("AG105", "apk-del-later-layer", "warning",
       "apk del of packages an earlier RUN added.",
+      triggers=True,
       rationale="""
 Each RUN is a layer. Deleting in a later layer hides the files but the earlier layer
 still holds them, so the image does not get smaller. Delete in the RUN that installed.""",
@@ -324,6 +328,7 @@ def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 
 @rule("AG106", "apk-del-repeats-list", "style",
       "apk del names again packages the same RUN added.",
+      triggers=True,
       rationale="""
 Repeating the package list in `apk del` drifts out of sync with `apk add` as the list
 changes. A virtual package names the set once: `apk add --virtual .build-deps ...` then
@@ -427,6 +432,7 @@ def _is_edge(value: str) -> bool:
 
 @rule("AG108", "apk-edge-repository", "warning",
       "Packages pulled from edge or testing onto a stable release.",
+      triggers=True,
       rationale="""
 Packages from `edge` (or `testing`) are built against the next release's libraries.
 Mixed into a stable branch they break on the next `apk upgrade` or base image update.
@@ -452,6 +458,7 @@ def apk_edge_repository(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 
 @rule("AG109", "apk-allow-untrusted", "warning",
       "--allow-untrusted installs packages without signature checks.",
+      triggers=True,
       rationale="""
 `--allow-untrusted` accepts packages whose signature apk cannot verify, so a tampered
 package or repository goes unnoticed. Add the repository's public key to

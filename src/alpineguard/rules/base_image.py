@@ -103,6 +103,7 @@ def _probed(commands) -> frozenset[str]:
 
 @rule("AG203", "wrong-package-manager", "error",
       "A package manager the base image does not have.",
+      triggers=True,
       rationale="""
 Alpine has apk and no apt-get, yum, dnf or zypper; Debian, Ubuntu and the RHEL family
 have no apk. The RUN fails with `not found`. Often the base image was switched to or from

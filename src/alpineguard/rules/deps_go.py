@@ -66,6 +66,7 @@ def _reason(files: StageFiles, stage: Stage, ins: Instruction, command: Command)
 
 @rule("AG404", "go-cgo-no-toolchain", "error",
       "A Go build needs cgo in an Alpine stage without gcc and musl-dev.",
+      triggers=True,
       rationale="""
 `golang:*-alpine` has no C compiler. `go build -race` (also `-msan`, `-asan`) and
 `CGO_ENABLED=1` fail without gcc and musl-dev. A module that only works with cgo (the

@@ -157,6 +157,7 @@ def _workaround_in_place(facts: dict, env: dict[str, str], installed: set[str]) 
 
 @rule("AG402", "npm-glibc-binary", "error",
       "An npm package downloads or ships a glibc-only binary in an Alpine stage.",
+      triggers=True,
       rationale="""
 Headless browsers and their drivers (puppeteer, playwright, chromedriver), Electron,
 Cypress, onnxruntime-node and tfjs-node fetch or bundle binaries linked against glibc:
@@ -205,6 +206,7 @@ def npm_glibc_binary(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 
 @rule("AG403", "node-native-no-toolchain", "error",
       "An npm package compiles a native addon (node-gyp) with no musl prebuild, and python3/make/g++ are missing.",
+      triggers=True,
       rationale="""
 node-gyp needs python3, make and g++; `node:*-alpine` ships none of them. A package
 that has no musl prebuild (no `-linux-<arch>-musl` platform package, no `musl.node`

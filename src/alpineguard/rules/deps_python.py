@@ -207,6 +207,7 @@ def _facts_for(names: set[str], settings: Settings) -> dict[str, ProjectFacts]:
 
 @rule("AG401", "pip-no-musl-wheel", "warning",
       "A Python package has no musllinux wheel for the image's Python and architecture.",
+      triggers=True,
       rationale="""
 On Alpine pip can only use musllinux wheels (or pure-Python ones); for anything else it
 downloads the source distribution and compiles it: slow, and it fails without a C

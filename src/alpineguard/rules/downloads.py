@@ -61,6 +61,7 @@ def _compat(stage: Stage) -> set[str]:
 
 @rule("AG405", "glibc-binary-download", "error",
       "A prebuilt binary built for glibc is downloaded into an Alpine stage.",
+      triggers=True,
       rationale="""
 A program linked against glibc does not start on Alpine: the kernel reports "not found"
 because `/lib64/ld-linux-x86-64.so.2` is missing. `curl`/`wget`/`aria2c` URLs and `ADD
@@ -82,6 +83,7 @@ def glibc_binary_download(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 
 @rule("AG406", "glibc-compat-shim", "info",
       "gcompat / libc6-compat is installed: a partial glibc shim.",
+      triggers=True,
       rationale="""
 `gcompat` (and `libc6-compat`, which pulls it in on current releases) maps part of the
 glibc ABI onto musl. Programs that use fortified (`__*_chk`) or versioned glibc symbols

@@ -32,10 +32,12 @@ Check = Callable[[Dockerfile, Settings], Iterable[Hit]]
 
 class Rule(Record, frozen=True):
     """A rule's identity, documentation and check function: one source for every doc."""
-    __slots__ = ("id", "name", "severity", "summary", "rationale", "bad", "good", "fix", "check", "family")
+    __slots__ = ("id", "name", "severity", "summary", "rationale", "bad", "good", "fix", "check", "family",
+                 "triggers")
 
     def __init__(self, id: str, name: str, severity: Severity, summary: str, rationale: str, bad: str = "",
-                 good: str = "", fix: str = "", check: Optional[Check] = None, family: str = "") -> None:
+                 good: str = "", fix: str = "", check: Optional[Check] = None, family: str = "",
+                 triggers: bool = False) -> None:
         self.id = id
         self.name = name
         self.severity = severity
@@ -46,6 +48,8 @@ class Rule(Record, frozen=True):
         self.fix = fix
         self.check = check
         self.family = family
+        # Also checks ONBUILD triggers, in the child stages of `Dockerfile.onbuild`.
+        self.triggers = triggers
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -58,11 +62,12 @@ def _add(rule: Rule):
 
 
 def rule(id: str, name: str, severity: str, summary: str, *, rationale: str, bad: str = "",
-         good: str = "", fix: str = "") -> Callable[[Check], Check]:
-    """Register a rule function under its catalog entry."""
+         good: str = "", fix: str = "", triggers: bool = False) -> Callable[[Check], Check]:
+    """Register a rule function under its catalog entry; `triggers`: it also checks what
+    ONBUILD triggers run in child images (RUN-level rules; not those about this image)."""
     def register(func: Check) -> Check:
         _add(Rule(id, name, Severity.parse(severity), summary, rationale.strip(), bad.strip("\n"),
-                  good.strip("\n"), fix.strip(), func, func.__module__.rsplit(".", 1)[-1]))
+                  good.strip("\n"), fix.strip(), func, func.__module__.rsplit(".", 1)[-1], triggers))
         return func
     return register
 

@@ -211,6 +211,7 @@ def _scripts(ins: Instruction) -> list[tuple[SourceText, str]]:
 
 @rule("AG501", "bashism-in-busybox-sh", "error",
       "A RUN uses bash syntax that BusyBox ash (Alpine's /bin/sh) rejects or misreads.",
+      triggers=True,
       rationale="""
 Alpine's /bin/sh is BusyBox ash. It rejects arrays (`a=(1 2)`, `${a[1]}`, `a[1]=x`),
 `declare`/`typeset`/`shopt`/`mapfile`/`readarray`, here-strings `<<<`, `|&`, `${!var}`,
@@ -257,6 +258,7 @@ def _not_installed(shell: str, what: str) -> str:
 
 @rule("AG502", "shell-not-installed", "error",
       "SHELL or a RUN uses bash or zsh in an Alpine stage that never installs it.",
+      triggers=True,
       rationale="""
 Alpine has no bash or zsh: only BusyBox ash as /bin/sh. `SHELL ["/bin/bash", "-c"]`
 makes every later RUN fail, `bash -c` or a `#!/bin/bash` heredoc fails with `not found`.
@@ -357,6 +359,7 @@ def _busybox_fix(df: Dockerfile, command: Command, argv: list[Word]) -> Optional
 
 @rule("AG503", "shadow-tools-missing", "error",
       "useradd / groupadd / usermod in an Alpine stage without the shadow package.",
+      triggers=True,
       rationale="""
 Alpine has BusyBox `adduser` and `addgroup`; `useradd`, `groupadd`, `usermod` (and
 `userdel`, `groupdel`, `groupmod`) come only with the `shadow` package, so the RUN fails
