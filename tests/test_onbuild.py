@@ -214,6 +214,21 @@ def test_installs_in_triggers_and_in_the_image_count_where_they_run():
                 "ONBUILD RUN echo {a,b}\n", select="AG5") == []
 
 
+def test_a_stage_built_from_a_stage_with_triggers_runs_them_first():
+    """As BuildKit does for `FROM <stage>` in the same file: the triggers' ENV, installs and
+    CMD are there in the stage built on it (and only once: not in stages built on that)."""
+    text = ('FROM alpine:3.24 AS base\nONBUILD ENV PKG=bash\nONBUILD RUN apk add --no-cache $PKG tini\n'
+            'ONBUILD ENTRYPOINT ["/sbin/tini", "--"]\n'
+            'FROM base AS app\nRUN bash -c "echo $PKG"\nCMD ["app"]\n')
+    df = parse_dockerfile(text)
+    app = df.stages[1]
+    assert app.parent is df.onbuild.stages[0] and app.parent.parent is df.stages[0]
+    assert app.instructions[0].env["PKG"] == "bash" and app.root is df.stages[0]
+    assert lint(text, select="AG3,AG5") == []
+    base_only = text.replace("FROM base AS app", "FROM alpine:3.24 AS app")
+    assert where(lint(base_only, select="AG502")) == [("AG502", 6, 5)]
+
+
 def test_rules_about_this_image_ignore_triggers():
     assert lint("FROM alpine:3.24\nONBUILD RUN apk add --no-cache gcc musl-dev && make\n", select="AG104") == []
     assert lint("FROM alpine:3.24\nONBUILD RUN apk add --no-cache --virtual .b gcc && make\n",

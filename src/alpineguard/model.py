@@ -346,7 +346,7 @@ class Stage(Record):
         self.from_instruction = from_instruction
         self.image_word = image_word  # the image token in FROM
         self.image = image
-        self.parent = parent  # FROM <earlier stage>
+        self.parent = parent  # FROM <earlier stage>, or the stage that runs its ONBUILD triggers
         self.kind = kind
         self.kind_inferred = kind_inferred  # unknown base, taken as Alpine because the stage runs apk
         self.alpine_release = alpine_release  # "3.20" when the tag pins one

@@ -282,7 +282,8 @@ class _StageBuilder:
         self.problems = problems
         self.global_args: dict[str, str] = {}
         self.stages: list[Stage] = []
-        self.children: list[Stage] = []  # per stage with ONBUILD triggers, the child that runs them
+        # id of a stage with ONBUILD triggers -> the stage built on it that runs them
+        self.children: dict[int, Stage] = {}
         self.env: dict[str, str] = {}
         self.shell: list[str] = ["/bin/sh", "-c"]
 
@@ -350,6 +351,8 @@ class _StageBuilder:
         image_word = words[0]
         name = words[2].value.lower() if len(words) >= 3 and words[1].value.lower() == "as" else None
         parent = next((s for s in self.stages if s.name and s.name == image_word.value.lower()), None)
+        if parent is not None:  # a stage with triggers runs them first in a stage built on it
+            parent = self.children.get(id(parent), parent)
         platform = ins.flag("platform")
         stage = Stage(index=len(self.stages), name=name, from_instruction=ins, image_word=image_word,
                       image=parse_image_ref(image_word.value), parent=parent,
@@ -380,7 +383,7 @@ class _StageBuilder:
             for trigger in triggers:
                 self._place(trigger, child)
             self._finish(child)
-            self.children.append(child)
+            self.children[id(stage)] = child
 
     def _finish(self, stage: Stage):
         stage.env, stage.shell = dict(self.env), list(self.shell)
@@ -485,7 +488,8 @@ def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[M
                     directives=directives, escape=escape, crlf=crlf, problems=problems,
                     global_args=dict(builder.global_args))
     if builder.children:
+        children = list(builder.children.values())
         df.onbuild = Dockerfile(path=path, text=text, lines=lines,
-                                instructions=[ins for child in builder.children for ins in child.instructions],
-                                stages=builder.children, directives=directives, escape=escape, crlf=crlf)
+                                instructions=[ins for child in children for ins in child.instructions],
+                                stages=children, directives=directives, escape=escape, crlf=crlf)
     return df
