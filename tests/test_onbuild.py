@@ -96,13 +96,16 @@ CASES = [
     "FROM alpine:3.24\nONBUILD \\\n RUN apk add x\nRUN true\n",
     'FROM alpine:3.24\nONBUILD RUN ["apk", "add", "x"]\n',
     "FROM alpine:3.24\nONBUILD ONBUILD RUN x\nONBUILD FROM x\nONBUILD MAINTAINER x\n",
+    "# escape=`\nFROM alpine:3.24\nONBUILD RUN apk add `\n    flex\nRUN true\n",
+    "FROM alpine:3.24\r\nONBUILD RUN apk add \\\r\n  # the lexer\r\n  flex\r\nRUN true\r\n",
+    "FROM alpine:3.24\nONBUILD RUN <<-EOF sh\n\tapk add flex\n\tEOF\nRUN true\n",
 ]
 
 
 @pytest.mark.parametrize("text", CASES)
-def test_buildkit_parser_agrees_on_trigger_keywords_and_lines(text):
+def test_buildkit_parser_agrees_on_triggers(text):
     """BuildKit's own parser (through the `dockerfile` package) as the oracle: the same
-    trigger instruction and the same first and last line for every ONBUILD."""
+    trigger instruction, first and last line and arguments for every ONBUILD."""
     dockerfile = pytest.importorskip("dockerfile")  # wraps BuildKit's Go parser; glibc wheels only
     theirs = [(c.sub_cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)
               if c.cmd.upper() == "ONBUILD"]
@@ -111,7 +114,15 @@ def test_buildkit_parser_agrees_on_trigger_keywords_and_lines(text):
             if ins.keyword == "ONBUILD"]
     assert ours == theirs
     refused = {"ONBUILD", "FROM", "MAINTAINER"}
-    assert len(df.onbuild.instructions if df.onbuild else []) == len([t for t in theirs if t[0] not in refused])
+    accepted = [c for c in dockerfile.parse_string(text)
+                if c.cmd.upper() == "ONBUILD" and c.sub_cmd.upper() not in refused]
+    triggered = df.onbuild.instructions if df.onbuild else []
+    assert len(triggered) == len(accepted)
+    for trigger, command in zip(triggered, accepted):  # the same arguments, flags apart
+        if command.json:
+            assert [w.value for w in trigger.exec_form] == list(command.value)
+        else:
+            assert trigger.args.text.split() == " ".join(command.value).split()
 
 
 # --- which rules check triggers ------------------------------------------------------
