@@ -59,6 +59,8 @@ def test_explain_and_list_rules_read_the_registry():
     assert explained.returncode == 0
     text = explained.stdout.decode()
     assert text.startswith(f"AG104 {rule.name} (warning)") and rule.rationale in text and rule.fix in text
+    assert "Does not check `ONBUILD` triggers" in text
+    assert "Also checks `ONBUILD` triggers" in run_module("--explain", "AG101", cwd=REPO).stdout.decode()
     listed = run_module("--list-rules", cwd=REPO).stdout.decode().splitlines()
     assert [line.split()[0] for line in listed] == sorted(REGISTRY)
     assert run_module("--explain", "AG999", cwd=REPO).returncode == 2

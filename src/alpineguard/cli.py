@@ -147,6 +147,7 @@ def settings_from(args: argparse.Namespace):
 
 
 def _explain(rule_id: str) -> str:
+    from .docs import triggers_note
     from .rules import REGISTRY
     rule = REGISTRY.get(rule_id.upper())
     if rule is None:
@@ -158,6 +159,8 @@ def _explain(rule_id: str) -> str:
         parts += ["", "Good:", *("    " + line for line in rule.good.splitlines())]
     if rule.fix:
         parts += ["", f"Fix: {rule.fix}"]
+    if rule.check is not None:
+        parts += ["", triggers_note(rule)]
     return "\n".join(parts) + "\n"
 
 

@@ -32,6 +32,11 @@ _TRIGGERS_SKIPPED = (
     "in the child images built `FROM` it.")
 
 
+def triggers_note(rule: Rule) -> str:
+    """Whether the rule checks ONBUILD triggers, and what that means."""
+    return _TRIGGERS_CHECKED if rule.triggers else _TRIGGERS_SKIPPED
+
+
 def help_uri(rule: Rule) -> str:
     return f"{REPOSITORY_URL}/blob/main/{DOCS_DIR}/{rule.id}.md"
 
@@ -50,7 +55,7 @@ def rule_markdown(rule: Rule) -> str:
     if rule.fix:
         parts += ["", "## Fix", "", rule.fix]
     if rule.check is not None:
-        parts += ["", "## ONBUILD triggers", "", _TRIGGERS_CHECKED if rule.triggers else _TRIGGERS_SKIPPED]
+        parts += ["", "## ONBUILD triggers", "", triggers_note(rule)]
     parts += ["", "## Suppress", "", f"On the line above the instruction: `# alpineguard: ignore={rule.id}`; "
               f"for the whole file: `# alpineguard: ignore-file={rule.id}`; everywhere: `ignore: [{rule.id}]` "
               "in `.alpineguard.yaml`."]
