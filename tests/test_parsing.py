@@ -182,14 +182,15 @@ def test_compound_commands_yield_their_simple_commands():
 
 
 def test_instruction_before_from_is_a_problem():
-    df = parse("RUN echo hi\nFROM alpine:3.24\n", dedent=False)
-    assert [(p.message, p.start) for p in df.problems] == [("`RUN` before the first FROM", (1, 1))]
+    df = parse("RUN echo hi\nENV A=1\nFROM alpine:3.24\n", dedent=False)
+    assert [(p.message, p.start) for p in df.problems] == [
+        ("`RUN` before the first FROM: only ARG may come before it", (1, 1))]  # once, not per line
 
 
 def test_problems_do_not_stop_the_parse():
-    df = parse("FOO bar\nFROM alpine:3.24\nRUN\nBOGUS x\nRUN echo ok\n", dedent=False)
+    df = parse("FOO bar\nFROM alpine:3.24\nWORKDIR\nBOGUS x\nRUN echo ok\n", dedent=False)
     assert [p.message for p in df.problems] == ["unknown instruction `FOO`",
-                                               "`RUN` has no arguments", "unknown instruction `BOGUS`"]
+                                               "`WORKDIR` has no arguments", "unknown instruction `BOGUS`"]
     assert argvs(df.instructions[-1]) == [["echo", "ok"]]
 
 
@@ -204,3 +205,55 @@ def test_image_references():
 def test_empty_expansions():
     df = parse('FROM alpine:3.24\nARG EMPTY=""\nRUN apk add $EMPTY curl "" \'\'\n', dedent=False)
     assert argvs(df.instructions[2]) == [["apk", "add", "curl", "", ""]]
+
+
+# Fidelity to BuildKit's parser (tests/test_buildkit_parity.py checks the same against it)
+
+def test_keyword_followed_by_a_continuation_is_an_instruction():
+    df = parse("FROM alpine:3.24\nRUN\\\n    apk add curl\n", dedent=False)
+    assert not df.problems
+    assert argvs(df.instructions[1]) == [["apk", "add", "curl"]]
+    assert df.instructions[1].commands[0].argv[0].start == (3, 5)
+
+
+def test_from_with_extra_words_is_one_problem_and_the_stage_still_counts():
+    df = parse("FROM alpine:3.24 # pinned\nRUN apk add curl\n", dedent=False)
+    assert [(p.start, p.message) for p in df.problems] == [
+        ((1, 18), "FROM takes an image and optionally `AS name`, not `# pinned` "
+                  "(a `#` after an instruction starts no comment)")]
+    assert df.stages[0].image.text == "alpine:3.24" and len(df.stages[0].instructions) == 1
+
+
+def test_from_with_a_placeholder_is_one_image_word_not_shell_syntax():
+    df = parse("FROM <REPO>/app:base-<SHA1>\nENV A=1\nRUN true\n", dedent=False)
+    assert not df.problems  # BuildKit accepts the syntax; the image is simply unknown
+    assert df.stages[0].image_word.value == "<REPO>/app:base-<SHA1>"
+    assert len(df.stages[0].instructions) == 2
+
+
+def test_invalid_stage_name():
+    df = parse("FROM alpine:3.24 AS 1st\n", dedent=False)
+    assert [p.start for p in df.problems] == [(1, 21)] and "stage name `1st`" in df.problems[0].message
+
+
+def test_copy_and_add_need_a_source_and_a_destination():
+    df = parse('FROM alpine:3.24\nCOPY --chown=app app.py\nADD ["x.tar"]\nCOPY a b\nCOPY <<EOF /etc/motd\nhi\nEOF\n',
+               dedent=False)
+    assert [(p.start[0], p.message) for p in df.problems] == [
+        (2, "COPY needs a source and a destination; it names only `app.py`"),
+        (3, 'ADD needs a source and a destination; it names only `["x.tar"]`')]
+
+
+def test_a_file_without_instructions_is_a_problem():
+    for text in ("", "\n\n", "# just a note\n", "# syntax=docker/dockerfile:1\n"):
+        assert [(p.start, p.message) for p in parse(text, dedent=False).problems] == [
+            ((1, 1), "no instructions: the file is empty or holds only comments")], text
+
+
+def test_heredoc_markers_are_whole_words_as_buildkit_reads_them():
+    df = parse("FROM alpine:3.24\nRUN adduser -D -u <<UID>> app\nRUN apk add curl\n", dedent=False)
+    assert [(p.start, p.message) for p in df.problems] == [
+        ((2, 19), "unterminated heredoc: no line `UID>>` closes the `<<UID>>` opened here")]
+    quoted = parse('FROM alpine:3.24\nRUN echo "a <<EOF b"\nRUN cat << END\nx\nEND\n', dedent=False)
+    assert not quoted.problems
+    assert [[h.delimiter for h in i.heredocs] for i in quoted.instructions] == [[], [], ["END"]]

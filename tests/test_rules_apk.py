@@ -14,6 +14,10 @@ def test_ag101_flags_apk_add_without_no_cache_at_the_apk_word():
     assert "apk add curl" in findings[0].message
 
 
+def test_ag101_inside_a_run_whose_keyword_ends_in_a_continuation():
+    assert where(lint("FROM alpine:3.24\nRUN\\\n    apk add curl\n", select="AG1,AG001")) == [("AG101", 3, 5)]
+
+
 def test_ag101_options_before_the_subcommand_and_update_flag():
     assert where(lint("FROM alpine:3.24\nRUN apk --no-cache add curl\n", select="AG101")) == []
     assert where(lint("FROM alpine:3.24\nRUN apk -U add curl\n", select="AG101")) == [("AG101", 2, 5)]

@@ -29,7 +29,7 @@ _FLAG_INSTRUCTIONS = frozenset({"FROM", "RUN", "COPY", "ADD"})
 _EXEC_FORM_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
 _DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
-_HEREDOC_MARKER = re.compile(r"(?:(?<=\s)|^)<<(-?)(?:([\"'])([A-Za-z0-9_.-]+)\2|([A-Za-z0-9_.-]+))(?=\s|$)")
+_NON_BLANK = re.compile(r"[^\t\v\f\r ]+")  # BuildKit splits keywords and FROM's words at these blanks
 
 # Classifies a parsed image reference; returns the kind and the pinned Alpine release.
 Classifier = Callable[[ImageRef], tuple[ImageKind, Optional[str]]]
@@ -53,6 +53,91 @@ def _runs_as(keyword: str, args: SourceText) -> str:
     return upper
 
 
+_BLANK = " \t\v\f\r\n"
+_HEREDOC_WORD = re.compile(r"(\d*)<<(-?)\s*([^<]*)\Z")
+
+
+def _lexer_words(text: str) -> Optional[list[tuple[int, int]]]:
+    """Spans of the words BuildKit's Dockerfile lexer sees in `text` (quotes, escapes and
+    `${...}` kept inside a word; `<<` swallows the blanks after it), or None where it
+    fails (an unclosed quote), in which case BuildKit finds no heredoc at all."""
+    spans: list[tuple[int, int]] = []
+    start: Optional[int] = None
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _BLANK:
+            if start is not None:
+                spans.append((start, i))
+                start = None
+            i += 1
+            continue
+        if start is None:
+            start = i
+        if ch == "\\":
+            i += 2
+        elif ch == "'":
+            close = text.find("'", i + 1)
+            if close < 0:
+                return None
+            i = close + 1
+        elif ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            if i >= n:
+                return None
+            i += 1
+        elif text.startswith("${", i):
+            close = text.find("}", i)
+            if close < 0:
+                return None
+            i = close + 1
+        elif text.startswith("<<", i):
+            i += 2
+            while i < n and text[i] in " \t":
+                i += 1
+        else:
+            i += 1
+    if start is not None:
+        spans.append((start, min(i, n)))
+    return spans
+
+
+def _unquoted(word: str) -> str:
+    """A heredoc name as BuildKit reads it: quotes and escapes removed."""
+    out, i, quote = [], 0, ""
+    while i < len(word):
+        ch = word[i]
+        if ch == "\\" and quote != "'" and i + 1 < len(word):
+            out.append(word[i + 1])
+            i += 2
+            continue
+        if ch in "'\"" and quote in ("", ch):
+            quote = "" if quote else ch
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def heredoc_markers(text: str) -> list[tuple[int, int, bool, bool, str]]:
+    """(start, end, strip_tabs, quoted, name) of each heredoc BuildKit opens in an
+    instruction's arguments: a whole lexer word `[n]<<[-]NAME`, whatever NAME holds
+    (`<<EOF;` is named `EOF;`, and `-u <<UID>>` opens one named `UID>>`)."""
+    markers = []
+    for start, end in _lexer_words(text) or ():
+        match = _HEREDOC_WORD.match(text, start, end)
+        if match is None or not match.group(3):
+            continue
+        rest = match.group(3)
+        inner = _lexer_words(rest)
+        if inner is None or len(inner) != 1:
+            continue
+        markers.append((start, end, match.group(2) == "-", "'" in rest or '"' in rest, _unquoted(rest)))
+    return markers
+
+
 class _Splitter:
     """Turns physical lines into instructions with joined, position-mapped arguments."""
 
@@ -73,16 +158,18 @@ class _Splitter:
             if self._skippable(line):
                 self.index += 1
                 continue
-            yield self._instruction()
+            instruction = self._instruction()
+            if instruction is not None:
+                yield instruction
 
-    def _instruction(self) -> tuple[str, Pos, SourceText, int, list[Heredoc]]:
+    def _logical_line(self) -> SourceText:
+        """The instruction's physical lines joined as BuildKit joins them, before it splits
+        off the keyword: so `RUN\\` followed by a continuation is a RUN."""
         lines, n, escape = self.lines, len(self.lines), self.escape
-        line = lines[self.index]
-        match = re.match(r"\s*(\S+)", line)
-        keyword, start = match.group(1), (self.index + 1, match.start(1) + 1)
         chars: list[str] = []
         origins: list[Pos] = []
-        offset = match.end(1)
+        first = lines[self.index]
+        offset = len(first) - len(first.lstrip())
         while True:
             content = lines[self.index][offset:]
             trimmed = content.rstrip(" \t")
@@ -102,22 +189,26 @@ class _Splitter:
             origins.extend(positions)
             break
         last_line = min(self.index, n - 1)
-        end = (last_line + 1, len(lines[last_line]) + 1)
-        args = SourceText("".join(chars), origins, end)
         self.index += 1
+        return SourceText("".join(chars), origins, (last_line + 1, len(self.lines[last_line]) + 1))
+
+    def _instruction(self) -> Optional[tuple[str, Pos, Pos, SourceText, int, list[Heredoc]]]:
+        line = self._logical_line()
+        match = _NON_BLANK.match(line.text)
+        if match is None:
+            return None  # a lone escape character continued into nothing
+        keyword = match.group(0)
+        args = line.slice(len(keyword), len(line.text))
         heredocs: list[Heredoc] = []
-        if _runs_as(keyword, args) in _HEREDOC_INSTRUCTIONS and "<<" in args.text:
+        if _runs_as(keyword, args) in _HEREDOC_INSTRUCTIONS and "<<" in args.text and _exec_form(args) is None:
             heredocs = self._heredocs(args)
-        end_line = heredocs[-1].end_line if heredocs else last_line + 1
-        return keyword, start, args, end_line, heredocs
+        end_line = heredocs[-1].end_line if heredocs else line.end[0]
+        return keyword, line.pos(0), line.end_pos(len(keyword)), args, end_line, heredocs
 
     def _heredocs(self, args: SourceText) -> list[Heredoc]:
         lines, n = self.lines, len(self.lines)
         heredocs = []
-        for marker in _HEREDOC_MARKER.finditer(args.text):
-            strip_tabs = marker.group(1) == "-"
-            quoted = marker.group(2) is not None
-            delimiter = marker.group(3) or marker.group(4)
+        for marker_start, marker_end, strip_tabs, quoted, delimiter in heredoc_markers(args.text):
             body_start = self.index
             chars: list[str] = []
             origins: list[Pos] = []
@@ -131,16 +222,16 @@ class _Splitter:
                 origins.extend(_positions(self.index + 1, offset + 1, len(candidate) + 1))
                 self.index += 1
             if self.index >= n:
-                start = args.pos(marker.start())
                 self.problems.append(ParseProblem(
-                    f"unterminated heredoc: no line `{delimiter}` closes the `<<{marker.group(1)}"
-                    f"{delimiter}` opened here", start, args.end_pos(marker.end())))
+                    f"unterminated heredoc: no line `{delimiter}` closes the "
+                    f"`{args.text[marker_start:marker_end]}` opened here",
+                    args.pos(marker_start), args.end_pos(marker_end)))
                 end_line = n
             else:
                 end_line = self.index + 1
             body_end = (end_line, 1)
             heredocs.append(Heredoc(delimiter, strip_tabs, quoted, SourceText("".join(chars), origins, body_end),
-                                    args.pos(marker.start()), body_start + 1, end_line))
+                                    args.pos(marker_start), body_start + 1, end_line))
             if self.index >= n:
                 break  # unterminated: later markers have no body left
             self.index += 1
@@ -229,6 +320,24 @@ def _trigger(onbuild: Instruction, problems: list[ParseProblem]) -> Optional[Ins
     return trigger
 
 
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*\Z")
+
+
+def _from_words(args: SourceText, env: Mapping[str, str]) -> list[Word]:
+    """FROM's words as BuildKit splits them: at blanks only, so `<REPO>/app` or a
+    trailing `# note` is a word, not shell syntax; each word then loses its quotes and
+    has its variables expanded."""
+    words = []
+    for match in _NON_BLANK.finditer(args.text):
+        raw = match.group(0)
+        unquoted = raw.replace('"', "").replace("'", "")
+        value = expand_variables(unquoted, env)
+        origins = args.origins[match.start():match.end()] if value == raw else []
+        words.append(Word(value, raw, args.pos(match.start()), args.end_pos(match.end()), origins,
+                          quoted=unquoted != raw, expanded=value != unquoted))
+    return words
+
+
 def parse_image_ref(text: str) -> ImageRef:
     ref = ImageRef(text=text, resolved="$" not in text)
     rest = text
@@ -286,6 +395,7 @@ class _StageBuilder:
         self.children: dict[int, Stage] = {}
         self.env: dict[str, str] = {}
         self.shell: list[str] = ["/bin/sh", "-c"]
+        self.reported_no_stage = False
 
     def add(self, ins: Instruction):
         keyword = ins.keyword
@@ -295,8 +405,10 @@ class _StageBuilder:
         if not self.stages:
             if keyword == "ARG":
                 self._arg(ins, into=self.global_args, global_scope=True)
-            else:
-                self.problems.append(ParseProblem(f"`{keyword}` before the first FROM", ins.start, ins.start))
+            elif not self.reported_no_stage:  # BuildKit stops here: one finding, not one per line
+                self.reported_no_stage = True
+                self.problems.append(ParseProblem(f"`{keyword}` before the first FROM: only ARG may come "
+                                                  "before it", ins.start, ins.start))
             return
         self._place(ins, self.stages[-1])
 
@@ -344,12 +456,22 @@ class _StageBuilder:
 
     def _from(self, ins: Instruction):
         self.close()
-        words = split_words(ins.args, self.global_args)
+        words = _from_words(ins.args, self.global_args)
         if not words:
             self.problems.append(ParseProblem("FROM names no image", ins.start, ins.end))
             return
         image_word = words[0]
-        name = words[2].value.lower() if len(words) >= 3 and words[1].value.lower() == "as" else None
+        name = words[2].value.lower() if len(words) == 3 and words[1].value.lower() == "as" else None
+        if name is None and len(words) != 1:
+            extra = words[1]
+            hint = " (a `#` after an instruction starts no comment)" if extra.value.startswith("#") else ""
+            shown = " ".join(w.raw for w in words[1:4]) + (" ..." if len(words) > 4 else "")
+            self.problems.append(ParseProblem(f"FROM takes an image and optionally `AS name`, not `{shown}`{hint}",
+                                              extra.start, words[-1].end))
+        elif name is not None and not _STAGE_NAME.match(name):
+            self.problems.append(ParseProblem(f"invalid stage name `{words[2].value}`: it must start with a "
+                                              "letter and hold only letters, digits, `-`, `_` and `.`",
+                                              words[2].start, words[2].end))
         parent = next((s for s in self.stages if s.name and s.name == image_word.value.lower()), None)
         if parent is not None:  # a stage with triggers runs them first in a stage built on it
             parent = self.children.get(id(parent), parent)
@@ -457,22 +579,28 @@ def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[M
     splitter = _Splitter(lines, escape, first)
     builder = _StageBuilder(build_args or {}, classify, problems)
     instructions: list[Instruction] = []
-    for keyword, start, args, end_line, heredocs in splitter.instructions():
+    for keyword, start, keyword_end, args, end_line, heredocs in splitter.instructions():
         upper = keyword.upper()
         end = (end_line, len(lines[end_line - 1]) + 1) if end_line <= len(lines) else args.end
         if upper not in KNOWN_INSTRUCTIONS:
-            problems.append(ParseProblem(f"unknown instruction `{keyword}`", start,
-                                         (start[0], start[1] + len(keyword))))
+            problems.append(ParseProblem(f"unknown instruction `{keyword}`", start, keyword_end))
             continue
-        if not args.text.strip():
-            problems.append(ParseProblem(f"`{upper}` has no arguments", start, (start[0], start[1] + len(keyword))))
+        if not args.text.strip() and upper not in _EXEC_FORM_INSTRUCTIONS - {"SHELL"}:  # BuildKit runs an empty RUN
+            problems.append(ParseProblem(f"`{upper}` has no arguments", start, keyword_end))
             continue
         ins = _instruction(upper, start, end, args, heredocs, end_line)
         if upper == "ONBUILD":
             ins.trigger = _trigger(ins, problems)
+        if upper in ("COPY", "ADD"):
+            listed = ins.exec_form if ins.exec_form is not None else _exec_form(ins.args)
+            if len(listed if listed is not None else _NON_BLANK.findall(ins.args.text)) < 2:
+                problems.append(ParseProblem(f"{upper} needs a source and a destination; it names only "
+                                             f"`{ins.args.text.strip()}`", start, end))
         instructions.append(ins)
         builder.add(ins)
     builder.close()
+    if not instructions and not problems and not splitter.problems:
+        problems.append(ParseProblem("no instructions: the file is empty or holds only comments", (1, 1), (1, 1)))
     problems.extend(splitter.problems)
     problems.sort(key=lambda p: p.start)
 

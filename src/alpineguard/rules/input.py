@@ -4,10 +4,17 @@ from .registry import declare
 declare("AG001", "parse-error", "error",
         "The file cannot be read as a Dockerfile.",
         rationale="""
-An unterminated heredoc, an instruction without arguments, an unknown instruction or an
-ONBUILD trigger Docker refuses (`ONBUILD ONBUILD`, `ONBUILD FROM`, `ONBUILD MAINTAINER`)
-makes `docker build` fail before anything runs. alpineguard reports the line and keeps
-checking the rest of the file and the other files.""",
+What BuildKit's parser rejects makes `docker build` fail before anything runs: an
+unterminated heredoc (a heredoc opens at any whole word `<<NAME`, so `-u <<UID>>` opens
+one named `UID>>`), an unknown instruction, an instruction other than RUN, CMD or
+ENTRYPOINT without arguments, anything but ARG before the first FROM (reported once),
+FROM with other than an image and an optional `AS name` (a `#` after it starts no
+comment), COPY or ADD with a single argument, a file with no instructions at all, an
+ONBUILD trigger Docker refuses (`ONBUILD ONBUILD`, `ONBUILD FROM`, `ONBUILD MAINTAINER`). What
+BuildKit accepts is no finding: a keyword followed by a line continuation (`RUN\\`), or
+a template placeholder in FROM (`<REPO>/app`), which parses and only names an unknown
+image. alpineguard reports the line and keeps checking the rest of the file and the
+other files.""",
         bad="""
 RUN <<EOF
 apk add --no-cache curl
