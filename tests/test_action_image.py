@@ -53,7 +53,7 @@ def test_every_runtime_dependency_has_a_musllinux_wheel_for_the_image_python(tmp
         assert tags == "any" or f"musllinux_1_2_{arch}" in tags or "musllinux_1_1" in tags, name
         assert zipfile.is_zipfile(tmp_path / name)
     names = {name.split("-")[0].lower() for name in wheels}
-    assert {"pygithub", "pyyaml", "dockerfile_parse"} <= names
+    assert {"pygithub", "pyyaml", "dockerfile_parse", "python_hcl2", "lark"} <= names
 
 
 def test_action_yml_declares_what_the_action_reads():

@@ -1,0 +1,81 @@
+"""What a build definition says about one build of one Dockerfile, and what went wrong reading it."""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..record import Record
+
+# The value of an argument whose variable is not set here (see interpolation.py).
+Args = tuple[tuple[str, Optional[str]], ...]
+
+
+class InlineDockerfile(Record, frozen=True):
+    """Dockerfile text written inside a definition file, and where its lines stand there.
+
+    In a YAML literal block (`literal`), line n of `text` is line `first_line + n - 1` of
+    the file, `indent` columns further right; on a line that interpolation changed
+    (`changed_lines`) only the line is known, not the column. Any other value maps every
+    position to its start, (first_line, indent + 1).
+    """
+    __slots__ = ("text", "first_line", "indent", "literal", "changed_lines")
+
+    def __init__(self, text: str, first_line: int, indent: int, literal: bool = False,
+                 changed_lines: frozenset[int] = frozenset()) -> None:
+        self.text = text
+        self.first_line = first_line
+        self.indent = indent
+        self.literal = literal
+        self.changed_lines = changed_lines
+
+    def position(self, pos: tuple[int, int]) -> tuple[int, int]:
+        """The definition file's position of `pos` in the inline text."""
+        line, column = pos
+        if not self.literal:
+            return (self.first_line, self.indent + 1)
+        if line in self.changed_lines:
+            return (self.first_line + line - 1, self.indent + 1)
+        return (self.first_line + line - 1, column + self.indent)
+
+
+class Build(Record, frozen=True):
+    """One build: a compose service's `build` or a bake target.
+
+    `dockerfile` is an absolute path (None for an inline Dockerfile), `context` an absolute
+    folder. An arg whose value is None is passed by the definition with a value unknown
+    here. `named_contexts` maps a name that `FROM`/`COPY --from` may use to the image a
+    `docker-image://` context names, or to None for any other kind of context.
+    """
+    __slots__ = ("kind", "name", "source", "line", "dockerfile", "inline", "context", "args", "target",
+                 "platforms", "named_contexts")
+    _unequal = ("kind", "name", "source", "line")
+
+    def __init__(self, kind: str, name: str, source: str, line: int, dockerfile: Optional[str],
+                 inline: Optional[InlineDockerfile], context: str, args: Args = (), target: Optional[str] = None,
+                 platforms: tuple[str, ...] = (), named_contexts: Args = ()) -> None:
+        self.kind = kind  # "service" or "bake target"
+        self.name = name
+        self.source = source  # the definition file, as shown
+        self.line = line
+        self.dockerfile = dockerfile
+        self.inline = inline
+        self.context = context
+        self.args = args
+        self.target = target
+        self.platforms = platforms
+        self.named_contexts = named_contexts
+
+    @property
+    def label(self) -> str:
+        """`service `api` in compose.yaml:12`: how a finding names the build it depends on."""
+        return f"{self.kind} `{self.name}` in {self.source}:{self.line}"
+
+
+class DefinitionProblem(Record, frozen=True):
+    """A definition file that cannot be read, or a part of one that cannot be used."""
+    __slots__ = ("path", "line", "column", "message")
+
+    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
