@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--build-arg", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--target", metavar="STAGE", help="the stage that is built (default: the last)")
     parser.add_argument("--platform", metavar="LIST", help="target platforms (default linux/amd64,linux/arm64)")
+    parser.add_argument("--compose", action="append", default=[], metavar="FILE",
+                        help="compose file with the builds of the Dockerfiles (repeatable; default: found as "
+                             "docker compose finds them)")
+    parser.add_argument("--bake", action="append", default=[], metavar="FILE",
+                        help="bake file with the builds of the Dockerfiles (repeatable; default: docker-bake.* found)")
+    parser.add_argument("--no-build-definitions", dest="build_definitions", action="store_false",
+                        help="check each Dockerfile on its own, without reading compose or bake files")
     online = parser.add_mutually_exclusive_group()
     online.add_argument("--online", action="store_true", default=None)
     online.add_argument("--offline", dest="online", action="store_false")
@@ -134,6 +141,12 @@ def command_line_layer(args: argparse.Namespace) -> dict:
         layer["online"] = args.online
     if not args.inline_ignores:
         layer["inline_ignores"] = False
+    if args.compose:
+        layer["compose_files"] = tuple(args.compose)
+    if args.bake:
+        layer["bake_files"] = tuple(args.bake)
+    if not args.build_definitions:
+        layer["build_definitions"] = False
     if args.max_file_size is not None:
         layer["max_file_size"] = _size(args.max_file_size)
     if args.jobs is not None and args.jobs < 0:

@@ -18,7 +18,8 @@ class Settings(Record):
     """Everything one run (or one file, after per-path overrides) is checked with."""
     __slots__ = ("select", "ignore", "severity", "fail_level", "build_args", "target", "platforms", "as_of",
                  "context", "online", "alpine_images", "glibc_images", "init_images", "require_init",
-                 "max_file_size", "inline_ignores", "exclude", "path_settings")
+                 "max_file_size", "inline_ignores", "exclude", "named_contexts", "build_definitions", "compose_files",
+                 "bake_files", "compose_profiles", "path_settings")
     _unequal = ("path_settings",)
     _hidden = ("path_settings",)
 
@@ -29,7 +30,9 @@ class Settings(Record):
                  context: Optional[str] = None, online: bool = False, alpine_images: tuple[str, ...] = (),
                  glibc_images: tuple[str, ...] = (), init_images: tuple[str, ...] = (), require_init: bool = True,
                  max_file_size: int = DEFAULT_MAX_FILE_SIZE, inline_ignores: bool = True,
-                 exclude: tuple[str, ...] = (), path_settings: Optional["PathSettings"] = None) -> None:
+                 exclude: tuple[str, ...] = (), named_contexts: Optional[dict[str, Optional[str]]] = None,
+                 build_definitions: bool = True, compose_files: tuple[str, ...] = (), bake_files: tuple[str, ...] = (),
+                 compose_profiles: tuple[str, ...] = (), path_settings: Optional["PathSettings"] = None) -> None:
         self.select = select
         self.ignore = ignore
         self.severity = {} if severity is None else severity
@@ -47,7 +50,19 @@ class Settings(Record):
         self.max_file_size = max_file_size
         self.inline_ignores = inline_ignores
         self.exclude = exclude  # globs skipped when searching folders
+        self.named_contexts = {} if named_contexts is None else named_contexts  # from a build definition
+        self.build_definitions = build_definitions  # read compose and bake files
+        self.compose_files = compose_files  # named compose files (default: found as docker compose does)
+        self.bake_files = bake_files
+        self.compose_profiles = compose_profiles  # empty: every service
         self.path_settings = path_settings
+
+    def replaced(self, **changes) -> "Settings":
+        """A copy with some attributes changed (the settings of one build of a file)."""
+        copy = Settings.__new__(Settings)
+        for name in self.__slots__:
+            setattr(copy, name, changes[name] if name in changes else getattr(self, name))
+        return copy
 
     def rule_enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(p) for p in self.select):
@@ -190,6 +205,10 @@ _KEYS: dict[str, tuple[str, Callable[[_Reader, str, Any], Any], bool]] = {
     "as-of": ("as_of", _Reader.date, False),
     "max-file-size": ("max_file_size", _Reader.positive_int, True),
     "exclude": ("exclude", _Reader.strings, False),
+    "build-definitions": ("build_definitions", _Reader.boolean, False),
+    "compose-files": ("compose_files", _Reader.strings, False),
+    "bake-files": ("bake_files", _Reader.strings, False),
+    "compose-profiles": ("compose_profiles", lambda r, k, v: r.strings(k, v, comma_separated=True), False),
 }
 _OVERRIDE_KEYS = tuple(key for key, (_, _, per_path) in _KEYS.items() if per_path)
 
@@ -393,6 +412,9 @@ def build_settings(command_line: Layer, config: Optional[ConfigFile]) -> Setting
     settings = Settings()
     if config is not None:
         _apply(settings, config.layer)
+        # Definition files the config names are relative to its folder.
+        settings.compose_files = tuple(os.path.join(config.root, p) for p in settings.compose_files)
+        settings.bake_files = tuple(os.path.join(config.root, p) for p in settings.bake_files)
     _apply(settings, command_line)
     if config is not None:
         settings.exclude = _discovery_excludes(settings.exclude, config.root)

@@ -4,6 +4,15 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator
+from typing import Optional
+
+# Build definitions: compose files (and their overrides) and bake files.
+COMPOSE_NAMES = frozenset({"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml",
+                           "compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
+                           "docker-compose.override.yaml"})
+BAKE_NAMES = frozenset({"docker-bake.json", "docker-bake.hcl", "docker-bake.override.json",
+                        "docker-bake.override.hcl"})
+DEFINITION_NAMES = COMPOSE_NAMES | BAKE_NAMES
 
 # Folders that hold other people's files, never the project's own Dockerfiles.
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
@@ -22,8 +31,12 @@ def _excluded(path: str, excludes: Iterable[str]) -> bool:
                or fnmatch.fnmatch(os.path.basename(path), pattern) for pattern in excludes)
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[str]:
-    """Files to check, as display paths: given files as written, found ones joined to their folder."""
+def discover(paths: Iterable[str], excludes: Iterable[str] = (),
+             definitions: Optional[dict[str, list[str]]] = None) -> Iterator[str]:
+    """Files to check, as display paths: given files as written, found ones joined to their folder.
+
+    With `definitions`, the folders searched that hold compose or bake files go into it
+    (absolute folder -> those file names), read from the same listing."""
     excludes = tuple(excludes)
     seen: set[str] = set()
     for given in paths:
@@ -36,6 +49,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[str
         for folder, dirs, files in os.walk(given, onerror=None, followlinks=False):
             dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS
                              and not _excluded(os.path.normpath(os.path.join(folder, d)), excludes))
+            if definitions is not None and not DEFINITION_NAMES.isdisjoint(files):
+                definitions[os.path.abspath(folder)] = [name for name in files if name in DEFINITION_NAMES]
             for name in files:
                 if is_dockerfile_name(name):
                     path = os.path.normpath(os.path.join(folder, name))
@@ -45,3 +60,27 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[str
             if path not in seen:
                 seen.add(path)
                 yield path
+
+
+def folders_above(paths: Iterable[str]) -> list[str]:
+    """Each given path's folder and the folders above it, up to the repository root (the
+    first folder holding `.git`) or the file system's root: where `docker compose` looks."""
+    result: dict[str, None] = {}
+    for path in paths:
+        if path == "-":
+            continue
+        folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        while folder not in result:
+            result[folder] = None
+            parent = os.path.dirname(folder)
+            if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+                break
+            folder = parent
+    return list(result)
+
+
+def definition_names_in(folder: str) -> list[str]:
+    try:
+        return [name for name in os.listdir(folder) if name in DEFINITION_NAMES]
+    except OSError:
+        return []

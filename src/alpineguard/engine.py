@@ -5,7 +5,7 @@ import os
 import stat
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from .config import Settings
 from .images import ImageClassifier
@@ -14,6 +14,9 @@ from .parsing.dockerfile import parse_dockerfile
 from .pragmas import read_pragmas
 from .record import Record
 from .rules import REGISTRY, Rule, all_rules
+
+if TYPE_CHECKING:  # the run imports build definitions only when a folder has one
+    from .builds.model import Build, DefinitionProblem
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -96,7 +99,7 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
     """Check Dockerfile text; `source_path` is the file it was read from, if any."""
     result = FileResult(path)
     df = parse_dockerfile(text, path, settings.build_args, settings.target,
-                          _classifier(settings.alpine_images, settings.glibc_images))
+                          _classifier(settings.alpine_images, settings.glibc_images), settings.named_contexts)
     df.source_path = source_path
     df.context_dir = settings.context or (os.path.dirname(os.path.abspath(source_path)) if source_path else None)
     if settings.rule_enabled("AG001"):
@@ -152,6 +155,104 @@ def check_file(path: str, settings: Settings, display_path: Optional[str] = None
         return result
     except Exception as error:  # never a traceback: report and go on with the other files
         return FileResult(shown, errors=[f"{shown}: internal error: {type(error).__name__}: {error}"])
+
+
+def settings_for_build(build: Build, settings: Settings) -> Settings:
+    """The settings of one build: its args over the configured ones, its target, context,
+    platforms and named contexts where it names them."""
+    return settings.replaced(build_args={**settings.build_args, **dict(build.args)},
+                             target=build.target or settings.target, context=build.context,
+                             platforms=build.platforms or settings.platforms,
+                             named_contexts=dict(build.named_contexts))
+
+
+def check_builds(path: str, settings: Settings, builds: list[Build], display_path: Optional[str] = None,
+                 data: Optional[bytes] = None) -> FileResult:
+    """Check a Dockerfile as each distinct build of it is made, and once alone.
+
+    A finding every build has, and the file alone too, is reported as it is. A finding
+    only some builds have (or all of them but not the file alone) depends on them: its
+    message names those builds. What only the file alone has is left out, since no build
+    makes the image that way.
+    """
+    shown = display_path or path
+    plain = check_file(path, settings, shown, data)
+    try:
+        text = decode(data, settings.max_file_size) if data is not None else read_file(path, settings.max_file_size)
+    except Unreadable:
+        return plain
+    distinct: dict[Build, list[str]] = {}
+    for build in builds:
+        distinct.setdefault(build, []).append(build.label)
+    results = []
+    for build, labels in distinct.items():
+        try:
+            results.append((labels, check_text(text, shown, settings_for_build(build, settings),
+                                               source_path=path if data is None else None)))
+        except Exception as error:  # as check_file: never a traceback, the other builds still count
+            plain.errors.append(f"{shown}: internal error with {labels[0]}: {type(error).__name__}: {error}")
+    return merge_build_results(plain, results)
+
+
+def _identity(finding: Finding) -> tuple:
+    return (finding.rule, finding.start, finding.end, finding.message)
+
+
+def merge_build_results(plain: FileResult, results: list[tuple[list[str], FileResult]]) -> FileResult:
+    """One result from the file's own check and its builds' (see check_builds)."""
+    if not results:
+        return plain
+    alone = {_identity(f) for f in plain.findings}
+    found: dict[tuple, tuple[Finding, list[str]]] = {}
+    for labels, result in results:
+        for finding in result.findings:
+            key = _identity(finding)
+            if key in found:
+                found[key][1].extend(labels)
+            else:
+                found[key] = (finding, list(labels))
+    every_build = sum(len(labels) for labels, _ in results)
+    merged = FileResult(plain.path, errors=list(dict.fromkeys(plain.errors + [e for _, r in results for e in r.errors])))
+    for key, (finding, labels) in found.items():
+        if key in alone and len(labels) == every_build:
+            merged.findings.append(finding)
+        else:
+            merged.findings.append(Finding(finding.rule, finding.name, finding.severity, finding.path, finding.start,
+                                           finding.end, f"{finding.message} ({_names(labels)})", finding.fix))
+    merged.findings.sort(key=lambda f: f.sort_key)
+    return merged
+
+
+def _names(labels: list[str]) -> str:
+    """`service `api` in compose.yaml:7`, or the first three and how many more."""
+    if len(labels) <= 3:
+        return "; ".join(labels)
+    return f"{'; '.join(labels[:3])}; and {len(labels) - 3} more build(s)"
+
+
+def check_inline(build: Build, settings: Settings) -> FileResult:
+    """Check an inline Dockerfile, its findings placed in the definition file (with no fix:
+    edits there would be edits of YAML or HCL, not of a Dockerfile)."""
+    inline = build.inline
+    try:
+        result = check_text(inline.text, build.source, settings_for_build(build, settings))
+    except Exception as error:
+        return FileResult(build.source, errors=[f"{build.label}: internal error: {type(error).__name__}: {error}"])
+    result.findings = [Finding(f.rule, f.name, f.severity, f.path, inline.position(f.start), inline.position(f.end),
+                               f"{f.message} ({build.label})") for f in result.findings]
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def definition_problems(problems: list[DefinitionProblem], settings: Settings) -> list[FileResult]:
+    """AG004 findings on the compose or bake files that cannot be read or used."""
+    results: dict[str, FileResult] = {}
+    if settings.rule_enabled("AG004"):
+        for problem in problems:
+            start = (problem.line, problem.column)
+            results.setdefault(problem.path, FileResult(problem.path)).findings.append(
+                _input_finding("AG004", problem.path, start, start, problem.message, settings))
+    return list(results.values())
 
 
 def fails(findings: list[Finding], fail_level: Optional[Severity]) -> bool:

@@ -248,7 +248,7 @@ def run(paths: list[str], settings: Settings, *, unsafe: bool, diff: bool, fmt: 
     from . import __version__
     from .report import Report, render
     from .report.text_format import summary
-    from .runner import files
+    from .runner import plan
 
     outcomes: list[FixOutcome] = []
     found: list[Finding] = []  # before fixing
@@ -256,7 +256,8 @@ def run(paths: list[str], settings: Settings, *, unsafe: bool, diff: bool, fmt: 
     errors: list[str] = []
     count = 0
     stdin_text: Optional[str] = None
-    for path, file_settings, data in files(paths, settings):
+    # Fixes are edits of each Dockerfile as written: the file alone, with no build definitions.
+    for path, file_settings, data, _ in plan(paths, settings.replaced(build_definitions=False)).items:
         count += 1
         outcome, result = fix_file(path, file_settings, unsafe, data)
         errors.extend(result.errors)

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from typing import Optional
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Optional
 
 from .config import Settings
-from .discovery import discover
-from .engine import FileResult, check_file
+from .discovery import definition_names_in, discover, folders_above
+from .engine import FileResult, check_builds, check_file, check_inline, definition_problems
+
+if TYPE_CHECKING:  # the run imports build definitions only when a folder has one
+    from .builds.model import Build, DefinitionProblem
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -16,18 +19,53 @@ PARALLEL_THRESHOLD = 16
 _CHUNK = 8
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
-Item = tuple[str, Settings, Optional[bytes]]
+# A file to check: its path, settings, the data of `-`, and the builds that use it.
+Item = tuple[str, Settings, Optional[bytes], tuple["Build", ...]]
 
 
-def files(paths: Iterable[str], settings: Settings) -> Iterator[Item]:
-    """Each file a run covers, in discovery order, with its settings (and the data of `-`).
+class Plan:
+    """What a run checks: the files, each with the builds that use it; the inline
+    Dockerfiles of build definitions; the problems met reading those definitions."""
+
+    def __init__(self, items: list[Item], inline: list[Build], problems: list[DefinitionProblem]) -> None:
+        self.items = items
+        self.inline = inline
+        self.problems = problems
+
+
+def plan(paths: Iterable[str], settings: Settings) -> Plan:
+    """Each file a run covers, in discovery order, with its settings (and the data of `-`)
+    and, unless build definitions are off, the builds of the compose and bake files found.
     Checking and fixing both walk this list, so they cover the same files the same way."""
-    for path in discover(paths, settings.exclude):
+    paths = list(paths)
+    folders: Optional[dict[str, list[str]]] = {} if settings.build_definitions else None
+    found = list(discover(paths, settings.exclude, folders))
+    definitions = _definitions(paths, folders, settings) if folders is not None else None
+    items: list[Item] = []
+    for path in found:
         if path == "-":
             # One byte over the limit is enough to refuse: never hold more of a hostile stream.
-            yield path, settings, sys.stdin.buffer.read(settings.max_file_size + 1)
+            items.append((path, settings, sys.stdin.buffer.read(settings.max_file_size + 1), ()))
         else:
-            yield path, settings.for_path(path), None
+            builds = tuple(definitions.builds_for(path)) if definitions is not None else ()
+            items.append((path, settings.for_path(path), None, builds))
+    if definitions is None:
+        return Plan(items, [], [])
+    return Plan(items, list(dict.fromkeys(definitions.inline)), definitions.problems)
+
+
+def _definitions(paths: list[str], folders: dict[str, list[str]], settings: Settings):
+    """The build definitions of a run; None when there is no definition file (nothing imported)."""
+    for folder in folders_above(paths):
+        if folder not in folders:
+            names = definition_names_in(folder)
+            if names:
+                folders[folder] = names
+    if not folders and not settings.compose_files and not settings.bake_files:
+        return None
+    from .builds import load_definitions
+    return load_definitions(folders, os.environ, settings.compose_files, settings.bake_files,
+                            settings.compose_profiles)
 
 
 def default_jobs() -> int:
@@ -45,20 +83,26 @@ def check_paths(paths: Iterable[str], settings: Settings, jobs: Optional[int] = 
     With `jobs` > 1 (default: one per CPU) and enough files, worker processes check them;
     results come back in the same order, so the report is identical to a serial run's.
     """
-    items = list(files(paths, settings))
+    run = plan(paths, settings)
+    items = run.items
     jobs = jobs or default_jobs()
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
-        return _check_parallel(items, jobs, progress)
-    results = []
-    for item in items:
-        results.append(_check(item))
-        if progress is not None:
-            progress(len(results), len(items))
+        results = _check_parallel(items, jobs, progress)
+    else:
+        results = []
+        for item in items:
+            results.append(_check(item))
+            if progress is not None:
+                progress(len(results), len(items))
+    results += [check_inline(build, settings) for build in run.inline]
+    results += definition_problems(run.problems, settings)
     return results
 
 
 def _check(item: Item) -> FileResult:
-    path, file_settings, data = item
+    path, file_settings, data, builds = item
+    if builds:
+        return check_builds(path, file_settings, list(builds), display_path=path, data=data)
     return check_file(path, file_settings, display_path=path, data=data)
 
 

@@ -385,8 +385,10 @@ def _env_splitter():
 
 
 class _StageBuilder:
-    def __init__(self, build_args: Mapping[str, str], classify: Classifier, problems: list[ParseProblem]):
+    def __init__(self, build_args: Mapping[str, Optional[str]], classify: Classifier, problems: list[ParseProblem],
+                 named_contexts: Mapping[str, Optional[str]]):
         self.build_args = build_args
+        self.named_contexts = named_contexts
         self.classify = classify
         self.problems = problems
         self.global_args: dict[str, str] = {}
@@ -448,7 +450,9 @@ class _StageBuilder:
             if not name:
                 continue
             if name in self.build_args:
-                into[name] = self.build_args[name]
+                value = self.build_args[name]
+                # A value a build definition passes but that is unknown here stays unexpanded.
+                into[name] = "${" + name + "}" if value is None else value
             elif has_default:
                 into[name] = default
             elif not global_scope and name in self.global_args:
@@ -476,8 +480,13 @@ class _StageBuilder:
         if parent is not None:  # a stage with triggers runs them first in a stage built on it
             parent = self.children.get(id(parent), parent)
         platform = ins.flag("platform")
+        image = parse_image_ref(image_word.value)
+        if parent is None and image_word.value.lower() in self.named_contexts:
+            # A named build context replaces the image: another image, or something else entirely.
+            replacement = self.named_contexts[image_word.value.lower()]
+            image = parse_image_ref(replacement if replacement is not None else "${" + image_word.value + "}")
         stage = Stage(index=len(self.stages), name=name, from_instruction=ins, image_word=image_word,
-                      image=parse_image_ref(image_word.value), parent=parent,
+                      image=image, parent=parent,
                       platform=platform.value if platform else None)
         if parent is not None:
             stage.kind, stage.alpine_release = parent.kind, parent.alpine_release
@@ -553,8 +562,12 @@ def _run_commands(ins: Instruction, env: Mapping[str, str]) -> list[Command]:
     return commands
 
 
-def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[Mapping[str, str]] = None,
-                     target: Optional[str] = None, classify: Classifier = _unknown) -> Dockerfile:
+def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[Mapping[str, Optional[str]]] = None,
+                     target: Optional[str] = None, classify: Classifier = _unknown,
+                     named_contexts: Optional[Mapping[str, Optional[str]]] = None) -> Dockerfile:
+    """The model of one Dockerfile. `build_args` fill its ARGs (None: passed, value unknown);
+    `target` is the stage built; `named_contexts` maps a name FROM may use to the image that
+    replaces it (None: a context that is no image)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     crlf = "\r\n" in text
@@ -577,7 +590,8 @@ def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[M
         escape = "\\"
 
     splitter = _Splitter(lines, escape, first)
-    builder = _StageBuilder(build_args or {}, classify, problems)
+    builder = _StageBuilder(build_args or {}, classify, problems,
+                            {name.lower(): image for name, image in (named_contexts or {}).items()})
     instructions: list[Instruction] = []
     for keyword, start, keyword_end, args, end_line, heredocs in splitter.instructions():
         upper = keyword.upper()

@@ -51,3 +51,15 @@ RUN apk add curl
 RUN apk add curl
 """,
         fix="Name an existing rule ID (`--list-rules`) and put the pragma directly above the instruction.")
+
+declare("AG004", "build-definition-error", "error",
+        "A compose or bake file cannot be read, or a build in it cannot be used.",
+        rationale="""
+alpineguard reads compose files and bake files for the context, Dockerfile, args and
+target of each build. A file that is not valid YAML, HCL or JSON, a compose file whose
+`services` or `build` has the wrong shape, a `${...}` that Compose rejects, or a `.env`
+line Compose cannot read makes `docker compose build` or `docker buildx bake` fail too.
+The finding points at the place (a YAML error at its line and column); the Dockerfiles
+are still checked on their own, as without build definitions.""",
+        fix="Repair the file at the place shown; `docker compose config` or `docker buildx bake --print` shows how "
+            "Docker reads it.")
