@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from alpineguard.config import Settings
 from alpineguard.engine import check_text
@@ -101,7 +105,21 @@ def corpus_generator():
 
 def run_module(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None):
     """Run `python -m alpineguard` as a real subprocess."""
-    import subprocess
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "alpineguard", *args], cwd=cwd, input=stdin,
                           capture_output=True, env=full_env, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def busybox() -> str:
+    """Path of a BusyBox binary; installs Debian's package with apt-get when missing."""
+    path = shutil.which("busybox")
+    if path is None:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "busybox"]):
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                                  timeout=900)
+            assert done.returncode == 0, f"{' '.join(command)} failed: {done.stderr[-2000:]}"
+        path = shutil.which("busybox")
+    assert path, "busybox is not installed and apt-get did not install it"
+    return path

@@ -1,6 +1,10 @@
 """AG301-AG304: PID 1, init and entrypoint, through the real parser and engine."""
 from __future__ import annotations
 
+import subprocess
+
+import pytest
+
 from conftest import apply_fix, lint, where
 
 
@@ -297,19 +301,78 @@ def test_shell_form_path_fix_and_workdir():
 
 # --- AG303 shell-form-entrypoint -------------------------------------------------------
 
-def test_shell_form_cmd_with_exec_form_fix():
-    text = """
-        FROM alpine:3.20
-        CMD node server.js --port 8080
-    """
+# Shell-form CMD scripts, with PROG standing for the program. Whether BusyBox ash replaces
+# itself with PROG (so no shell stays PID 1) is measured below with the real ash; AG303
+# must report exactly the scripts where the shell stays.
+SCRIPTS = [
+    ("PROG", False),
+    ("cd / && PROG", False),
+    ("cd /; PROG", False),
+    ("X=1 PROG", False),
+    ("false || PROG", False),
+    ("sleep 0 & PROG", False),
+    ("if true; then PROG; fi", False),
+    ("PROG | cat", True),
+    ("PROG &", True),
+    ("trap 'exit' TERM; PROG", True),
+    ("PROG; echo done", True),
+    ("PROG || exit 1", True),
+    ("while true; do PROG; break; done", True),
+]
+
+
+@pytest.mark.parametrize("script,stays", SCRIPTS, ids=[s for s, _ in SCRIPTS])
+def test_cmd_reported_exactly_where_busybox_ash_stays_pid1(busybox, script, stays):
+    probe = "echo $$; " + script.replace("PROG", "cut -d' ' -f1 /proc/self/stat")
+    done = subprocess.run([busybox, "ash", "-c", probe], capture_output=True, text=True, timeout=30)
+    shell_pid, program_pid = done.stdout.split()[:2]
+    assert (shell_pid != program_pid) == stays, done.stdout
+    found = findings(f"FROM alpine:3.20\nCMD {script.replace('PROG', 'node server.js')}\n", "AG303")
+    assert len(found) == (1 if stays else 0), found
+    if stays:
+        assert "keeps `/bin/sh -c` as PID 1" in found[0].message and found[0].fix is None
+
+
+def test_old_alpine_and_other_shells_keep_the_shell():
+    text = "FROM alpine:3.7\nCMD node server.js --port 8080\n"
     found = findings(text, "AG303")
     assert [(f.start, f.end) for f in found] == [((2, 5), (2, 31))]
-    assert "/bin/sh -c" in found[0].message
-    fix = found[0].fix
-    assert fix.safe
-    fixed = apply_fix(text, fix)
+    assert "Alpine before 3.8" in found[0].message
+    assert found[0].fix.safe
+    fixed = apply_fix(text, found[0].fix)
     assert fixed.split("\n")[1] == 'CMD ["node", "server.js", "--port", "8080"]'
     assert findings(fixed, "AG303") == []
+    bash = 'FROM alpine:3.20\nRUN apk add --no-cache bash\nSHELL ["/bin/bash", "-c"]\nCMD node server.js\n'
+    assert "not BusyBox ash" in findings(bash, "AG303")[0].message
+
+
+def test_a_command_that_needs_the_shell_is_told_to_exec():
+    for cmd in ("java $JAVA_OPTS -jar app.jar", "PORT=80 node server.js"):
+        found = findings(f"FROM alpine:3.7\nCMD {cmd}\n", "AG303")
+        assert len(found) == 1 and found[0].fix is None, cmd
+        assert "start the command with `exec`" in found[0].message and "use exec form" not in found[0].message
+        assert findings(f"FROM alpine:3.7\nCMD exec {cmd}\n".replace("exec PORT=80", "PORT=80 exec"), "AG303") \
+            in ([], found) and findings(f"FROM alpine:3.7\nCMD exec java $JAVA_OPTS -jar app.jar\n", "AG303") == []
+
+
+def test_shell_form_entrypoint_ignores_arguments():
+    text = "FROM alpine:3.20\nENTRYPOINT node server.js\n"
+    found = findings(text, "AG303")
+    assert where(found) == [("AG303", 2, 12)]
+    assert "ignores CMD and `docker run` arguments" in found[0].message and "PID 1" not in found[0].message
+    assert found[0].fix.safe
+    assert apply_fix(text, found[0].fix).split("\n")[1] == 'ENTRYPOINT ["node", "server.js"]'
+    # With a CMD in force, exec form passes it on as arguments: not a safe rewrite.
+    with_cmd = 'FROM alpine:3.20\nENTRYPOINT node server.js\nCMD ["--port", "80"]\n'
+    assert not findings(with_cmd, "AG303")[0].fix.safe
+
+
+def test_shell_form_entrypoint_that_needs_the_shell():
+    found = findings("FROM alpine:3.20\nENTRYPOINT java $JAVA_OPTS -jar app.jar\n", "AG303")
+    assert "needs the shell for `$JAVA_OPTS`" in found[0].message and '"$@"' in found[0].message
+    assert found[0].fix is None
+    listed = findings("FROM alpine:3.20\nENTRYPOINT cd /app && node server.js\n", "AG303")
+    assert "needs the shell for `&&`" in listed[0].message
 
 
 def test_fix_keeps_quoted_words_and_joins_continuations():
@@ -322,32 +385,53 @@ def test_fix_keeps_quoted_words_and_joins_continuations():
 def test_no_fix_where_the_shell_does_work():
     for cmd in ("cd /app && node server.js", "node $APP_MAIN", "node *.js", "node server.js # main",
                 "node server.js > /log", "FOO=1 node server.js", "set -e"):
-        found = findings(f"FROM alpine:3.20\nENV APP_MAIN=x.js\nCMD {cmd}\n", "AG303")
+        found = findings(f"FROM alpine:3.7\nENV APP_MAIN=x.js\nCMD {cmd}\n", "AG303")
         assert len(found) == 1 and found[0].fix is None, cmd
 
 
 def test_exec_prefixed_and_exec_form_are_fine():
-    assert findings("FROM alpine:3.20\nCMD exec node server.js\n", "AG303") == []
-    assert findings('FROM alpine:3.20\nCMD ["node", "server.js"]\n', "AG303") == []
+    assert findings("FROM alpine:3.7\nCMD exec node server.js\n", "AG303") == []
+    assert findings("FROM alpine:3.20\nENTRYPOINT exec node server.js\n", "AG303") == []
+    assert findings('FROM alpine:3.7\nCMD ["node", "server.js"]\n', "AG303") == []
+
+
+def test_exec_form_that_is_not_json():
+    text = "FROM alpine:3.20\nCMD ['bundle', 'exec', 'rackup']\n"
+    found = findings(text, "AG303")
+    assert where(found) == [("AG303", 2, 5)] and "not a JSON array" in found[0].message
+    assert found[0].fix.safe
+    assert apply_fix(text, found[0].fix).split("\n")[1] == 'CMD ["bundle", "exec", "rackup"]'
+    missing_commas = findings('FROM alpine:3.20\nENTRYPOINT ["make" "test"]\n', "AG303")
+    assert "not a JSON array" in missing_commas[0].message and missing_commas[0].fix is None
+
+
+def test_shell_form_arguments_for_an_exec_form_entrypoint():
+    text = 'FROM alpine:3.20\nENTRYPOINT ["md2html"]\nCMD --help\n'
+    found = findings(text, "AG303")
+    assert where(found) == [("AG303", 3, 5)]
+    assert "reaches ENTRYPOINT `md2html` as `/bin/sh -c '--help'`" in found[0].message
+    assert apply_fix(text, found[0].fix).split("\n")[2] == 'CMD ["--help"]'
+    # A command handed to a wrapper entrypoint is run by the shell, which execs it.
+    assert findings('FROM alpine:3.20\nENTRYPOINT ["/sbin/tini", "--"]\nCMD node server.js\n', "AG303") == []
 
 
 def test_only_the_final_images_process_counts():
-    overridden = 'FROM alpine:3.20\nCMD node a.js\nCMD ["node", "b.js"]\n'
-    builder = 'FROM alpine:3.20 AS build\nCMD make\nFROM alpine:3.20\nCMD ["app"]\n'
-    debian = "FROM debian:12\nCMD node server.js\n"
+    overridden = 'FROM alpine:3.7\nCMD node a.js\nCMD ["node", "b.js"]\n'
+    builder = 'FROM alpine:3.7 AS build\nCMD make\nFROM alpine:3.7\nCMD ["app"]\n'
+    debian = "FROM debian:12\nENTRYPOINT node server.js\n"
     for text in (overridden, builder, debian):
         assert findings(text, "AG303") == [], text
 
 
 def test_inherited_shell_form_and_entrypoint_over_cmd():
-    inherited = 'FROM alpine:3.20 AS base\nCMD node server.js\nFROM base\nRUN true\n'
+    inherited = 'FROM alpine:3.20 AS base\nCMD node server.js | tee log\nFROM base\nRUN true\n'
     assert where(findings(inherited, "AG303")) == [("AG303", 2, 5)]
     both = 'FROM alpine:3.20\nENTRYPOINT node server.js\nCMD --port 80\n'
     assert where(findings(both, "AG303")) == [("AG303", 2, 12)]
 
 
 def test_crlf_fix():
-    text = "FROM alpine:3.20\r\nCMD node server.js\r\n"
+    text = "FROM alpine:3.20\r\nENTRYPOINT node server.js\r\n"
     found = findings(text, "AG303")
-    assert [(f.start, f.end) for f in found] == [((2, 5), (2, 19))]
-    assert apply_fix(text, found[0].fix) == 'FROM alpine:3.20\r\nCMD ["node", "server.js"]\r\n'
+    assert [(f.start, f.end) for f in found] == [((2, 12), (2, 26))]
+    assert apply_fix(text, found[0].fix) == 'FROM alpine:3.20\r\nENTRYPOINT ["node", "server.js"]\r\n'

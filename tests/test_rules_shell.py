@@ -6,8 +6,6 @@ installed by the fixture when missing) next to bash.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -17,21 +15,6 @@ from conftest import apply_fix, lint, where
 
 def findings(text, rule, **settings):
     return [f for f in lint(text, select=rule, **settings) if f.rule == rule]
-
-
-@pytest.fixture(scope="session")
-def busybox() -> str:
-    """Path of a BusyBox binary; installs Debian's package with apt-get when missing."""
-    path = shutil.which("busybox")
-    if path is None:
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "busybox"]):
-            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                                  timeout=900)
-            assert done.returncode == 0, f"{' '.join(command)} failed: {done.stderr[-2000:]}"
-        path = shutil.which("busybox")
-    assert path, "busybox is not installed and apt-get did not install it"
-    return path
 
 
 def run(shell: list[str], script: str) -> tuple[int, str, str]:

@@ -10,10 +10,10 @@ from typing import Optional
 
 from ..config import Settings
 from ..images import image_matches
-from ..knowledge import load_data
+from ..knowledge import branch_key, load_data
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
-from ..parsing.shell import parse_shell, split_words
+from ..parsing.shell import parse_shell, parsed_shell, split_words
 from ..record import Record
 from .registry import Hit, rule
 
@@ -23,6 +23,11 @@ _INSTALLABLE = ("tini", "dumb-init", "catatonit")  # inits that come as one bina
 _PLAIN_WORD = re.compile(r"""(?:[\w./:=@%+,-]+|'[^']*'|"[^"$`\\!]*")+""")
 _SHELL_BUILTINS = frozenset({"exec", "cd", "set", "export", "unset", ".", "source", "eval", "trap",
                              "ulimit", "umask", "read", "wait", "shift", "alias", "local", "readonly"})
+# Builtins that, run last, mean the program ran before them under the shell (`app; echo done`).
+_NON_PROGRAMS = frozenset({"echo", "printf", "true", "false", ":", "exit", "return", "test", "["})
+_QUOTED_ITEM = re.compile(r"'[^'\\]*'|\"[^\"\\]*\"")
+_QUOTED_LIST = re.compile(rf"\[\s*(?:{_QUOTED_ITEM.pattern})(?:\s*,\s*(?:{_QUOTED_ITEM.pattern}))*\s*\]")
+_LOOPS = frozenset({"while", "until", "for"})
 
 
 @lru_cache(maxsize=1)
@@ -283,18 +288,28 @@ def _path_fix(word: Word, target: str) -> Optional[Fix]:
 
 
 @rule("AG303", "shell-form-entrypoint", "warning",
-      "ENTRYPOINT or CMD in shell form.",
+      "ENTRYPOINT in shell form, or CMD in shell form whose shell stays PID 1.",
       rationale="""
-The shell form runs `/bin/sh -c '...'`. BusyBox ash does exec the last simple command
-of such a script itself, but not a command followed by others, a pipeline or a script
-with a `trap`; there sh stays PID 1 and does not pass signals on. A shell-form ENTRYPOINT
-also ignores CMD and `docker run` arguments. Exec form (`["app", "--flag"]`) starts the
-program directly on every shell. A single command that starts with `exec` hands PID 1 to
-the program and is not reported. Only the ENTRYPOINT and CMD in force in the final image
-are checked.""",
-      bad="CMD node server.js",
-      good='CMD ["node", "server.js"]',
-      fix="Rewrite to exec form when the command is a plain word list (no variables, globs or operators).")
+The shell form runs `/bin/sh -c '...'`. Since BusyBox 1.28 (Alpine 3.8), ash execs the
+last command of such a script in place of itself, also after `;`, `&&` or `||` (`cd /app &&
+python app.py` leaves python as PID 1), so a shell-form CMD is then cosmetic and not
+reported. The shell stays PID 1, and does not pass signals on, when the program is piped
+(`app | tee log`), runs in the background (`app &`) or in a loop, is not the last command
+(`app; echo done`, `app || exit 1`), or the script sets a `trap`; and always on Alpine
+before 3.8 and under a SHELL other than ash: these are reported. A shell-form ENTRYPOINT
+is reported in any case: it ignores CMD and `docker run` arguments. So is a CMD written
+like exec form that is not JSON (`['app', '-v']`: it runs as a shell command line and
+fails), and a shell-form CMD of options (`CMD --help`) under an exec-form ENTRYPOINT, which
+receives `/bin/sh -c --help` instead of the options. A single command that starts with
+`exec` is not reported. Where the command needs a shell (variables, `VAR=x cmd`, `&&`), the
+advice is `exec` in front of the command inside the shell, not the exec form, which
+expands nothing. Only the ENTRYPOINT and CMD in force in the final image are checked;
+every claim about ash is tested against a real BusyBox (the tests run Debian's, 1.35);
+that BusyBox before 1.28 keeps the shell is reported in alpinelinux/docker-alpine#130.""",
+      bad="ENTRYPOINT node server.js",
+      good='ENTRYPOINT ["node", "server.js"]',
+      fix="Rewrite to exec form when the command is a plain word list (no variables, globs or operators); "
+          "unsafe for an ENTRYPOINT while a CMD is in force, which exec form then passes as arguments.")
 def shell_form_entrypoint(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     stage = _final_alpine(df)
     if stage is None:
@@ -304,12 +319,92 @@ def shell_form_entrypoint(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         else running.cmd
     if shown is None or shown.exec_form is not None or not shown.commands:
         return
-    if len(shown.commands) == 1 and shown.commands[0].argv and shown.commands[0].argv[0].value == "exec":
-        return
     start, end = _text_span(shown.args)
     shell = " ".join(shown.shell)
-    yield Hit(start, end, f"{shown.keyword} in shell form runs under `{shell}`, which can stay PID 1 and "
-              "does not forward signals; use exec form", _exec_form_fix(shown, start, end))
+    written = shown.args.text.strip()
+    if written.startswith("["):
+        yield Hit(start, end, f"{shown.keyword} looks like exec form but is not a JSON array (double quotes, "
+                  f"commas): it runs as a `{shell}` command line, which fails; write it as JSON",
+                  _json_fix(written, start, end))
+        return
+    if len(shown.commands) == 1 and shown.commands[0].argv and shown.commands[0].argv[0].value == "exec":
+        return
+    entrypoint = running.entrypoint
+    if shown is running.cmd and entrypoint is not None and entrypoint.exec_form and written.startswith("-"):
+        yield Hit(start, end, f"CMD in shell form reaches ENTRYPOINT `{entrypoint.exec_form[0].value}` as "
+                  f"`{shell} '{written}'`, not as its arguments; use exec form",
+                  _exec_form_fix(shown, start, end, safe=True))
+        return
+    stays = _shell_stays(shown, stage)
+    if shown.keyword == "CMD" and stays is None:
+        return  # ash execs the command: nothing stays between it and the signals
+    if shown.keyword == "ENTRYPOINT":
+        message = "ENTRYPOINT in shell form ignores CMD and `docker run` arguments"
+        message += f", and `{shell}` stays PID 1 ({stays}) without forwarding signals" if stays else ""
+    else:
+        message = f"CMD in shell form keeps `{shell}` as PID 1 ({stays}), which does not forward signals"
+    fix = None
+    if stays in (_STAYS_OLD_BUSYBOX, _STAYS_OTHER_SHELL, None):  # the command itself could be PID 1
+        needs_shell = _needs_shell(shown)
+        if needs_shell is None:
+            message += "; use exec form"
+            fix = _exec_form_fix(shown, start, end, safe=shown.keyword == "CMD" or running.cmd is None)
+        else:
+            message += f"; it needs the shell for `{needs_shell}`: keep it and start the command with `exec`"
+            if shown.keyword == "ENTRYPOINT":
+                message += ' ending in `"$@"` to take arguments (ENTRYPOINT ["/bin/sh", "-c", "exec ... \\"$@\\"", "--"])'
+    else:
+        message += "; run the program on its own (exec form) or under an init (tini)"
+    yield Hit(start, end, message, fix)
+
+
+_STAYS_OLD_BUSYBOX = "on Alpine before 3.8 BusyBox ash does not exec the command"
+_STAYS_OTHER_SHELL = "not BusyBox ash"
+
+
+def _shell_stays(ins: Instruction, stage: Stage) -> Optional[str]:
+    """Why the shell of a shell-form CMD/ENTRYPOINT stays PID 1 while its program runs (None: it execs it).
+
+    Proven against a real BusyBox ash in the tests: ash (1.28+) execs the last simple command
+    of `sh -c`, also after `;`, `&&` and `||`, unless it is piped, backgrounded, in a loop, or a
+    trap is set; a builtin that runs last means the program ran before it, under the shell.
+    """
+    if ins.shell_name not in ("sh", "ash"):
+        return _STAYS_OTHER_SHELL
+    release = stage.root.alpine_release
+    if release is not None and branch_key(release) < (3, 8):
+        return _STAYS_OLD_BUSYBOX
+    top = [command for command in ins.commands if command.depth == 0]
+    if any(command.name == "trap" for command in top):
+        return "the script sets a `trap`"
+    last = top[-1]
+    tokens, _ = parsed_shell(ins.args, ins.env)
+    if any(token.kind == "word" and token.text in _LOOPS and (index == 0 or tokens[index - 1].kind != "word")
+           for index, token in enumerate(tokens)):
+        return "a loop runs in the shell"
+    operators = [token.text for token in tokens if token.kind != "newline"]
+    if operators and operators[-1] == "&":
+        return "the command runs in the background"
+    if last.connector in ("|", "|&"):
+        return "the command is piped"
+    head = last.argv[0].value if last.argv else ""
+    if head != "exec" and (head in _SHELL_BUILTINS or head in _NON_PROGRAMS):
+        return f"`{head}` runs last"
+    return None
+
+
+def _needs_shell(ins: Instruction) -> Optional[str]:
+    """The first thing in a shell form that only a shell does (`&&`, `$VAR`, `VAR=x`), if any."""
+    top = [command for command in ins.commands if command.depth == 0]
+    if len(top) > 1:
+        return top[1].connector
+    command = top[0]
+    if command.assignments:
+        return command.assignments[0].raw
+    for word in command.argv:
+        if "$" in word.raw:
+            return word.raw
+    return None
 
 
 def _text_span(args: SourceText):
@@ -319,7 +414,16 @@ def _text_span(args: SourceText):
     return args.pos(first), args.end_pos(last)
 
 
-def _exec_form_fix(ins: Instruction, start, end) -> Optional[Fix]:
+def _json_fix(written: str, start, end) -> Optional[Fix]:
+    """`['app', '--flag']` (quoted strings without escapes, separated by commas) as JSON."""
+    if not _QUOTED_LIST.fullmatch(written):
+        return None  # `["a" "b"]` (no commas) or escapes: no single meaning to restore
+    values = [quoted[1:-1] for quoted in _QUOTED_ITEM.findall(written)]
+    replacement = json.dumps(values, ensure_ascii=False)
+    return Fix(f"write it as JSON {replacement}", (Edit(start, end, replacement),))
+
+
+def _exec_form_fix(ins: Instruction, start, end, safe: bool) -> Optional[Fix]:
     if len(ins.commands) != 1:
         return None
     command = ins.commands[0]
@@ -331,4 +435,4 @@ def _exec_form_fix(ins: Instruction, start, end) -> Optional[Fix]:
     if " ".join(ins.args.text.split()) != " ".join(w.raw for w in argv):
         return None  # operators, comments or odd spacing: not a plain word list
     replacement = json.dumps([w.value for w in argv], ensure_ascii=False)
-    return Fix(f"use exec form {replacement}", (Edit(start, end, replacement),))
+    return Fix(f"use exec form {replacement}", (Edit(start, end, replacement),), safe=safe)
