@@ -55,14 +55,118 @@ def test_non_alpine_final_stages_get_nothing():
         assert findings(text, "AG3") == [], base
 
 
-def test_entrypoint_script_ending_in_exec_still_is_pid1():
+def test_entrypoint_script_is_pid1_unless_it_hands_over_to_a_server():
     text = """
         FROM alpine:3.20
-        COPY docker-entrypoint.sh /usr/local/bin/
-        ENTRYPOINT ["docker-entrypoint.sh"]
-        CMD ["app"]
+        COPY entrypoint.sh /usr/local/bin/
+        ENTRYPOINT ["entrypoint.sh"]
+        CMD {cmd}
     """
-    assert where(findings(text, "AG301")) == [("AG301", 3, 13)]
+    found = findings(text.format(cmd='["node", "server.js"]'), "AG301")
+    assert where(found) == [("AG301", 3, 13)] and "`entrypoint.sh` runs as PID 1" in found[0].message
+    # By convention the script ends in `exec "$@"`: the server it is given becomes PID 1.
+    assert findings(text.format(cmd='["nginx", "-g", "daemon off;"]'), "AG301") == []
+    alone = findings('FROM alpine:3.20\nENTRYPOINT ["/entrypoint.sh"]\n', "AG301")
+    assert where(alone) == [("AG301", 2, 13)]
+
+
+def test_official_entrypoint_scripts_hand_pid1_to_their_cmd():
+    text = """
+        FROM {base}
+        ENTRYPOINT ["docker-entrypoint.sh"]
+        CMD {cmd}
+    """
+    assert findings(text.format(base="postgres:17-alpine3.22", cmd='["postgres"]'), "AG301") == []
+    found = findings(text.format(base="node:22-alpine3.22", cmd='["node", "app.js"]'), "AG301")
+    assert where(found) == [("AG301", 3, 6)]
+    assert "`node` (started by `docker-entrypoint.sh`) runs as PID 1" in found[0].message
+    # Without a CMD it is a base image: its users' CMD will be PID 1, and is judged there.
+    assert findings('FROM alpine:3.20\nENTRYPOINT ["docker-entrypoint.sh"]\n', "AG301") == []
+
+
+@pytest.mark.parametrize("cmd", ['["java", "-jar", "/app.jar"]', '["dotnet", "App.dll"]', '["nginx", "-g", "daemon off;"]',
+                                 '["php-fpm83", "-F"]', '["postgres"]', '["gunicorn", "app:app"]',
+                                 '["/usr/bin/supervisord", "-n"]', '["traefik"]', '["mvn"]'])
+def test_programs_that_handle_sigterm_as_pid1(cmd):
+    assert findings(f"FROM alpine:3.20\nCMD {cmd}\n", "AG301") == []
+
+
+@pytest.mark.parametrize("cmd", ['["node", "server.js"]', '["python3", "-m", "app"]', '["ruby", "app.rb"]',
+                                 '["php", "worker.php"]', '["/start.sh"]', '["npm", "start"]', '["sh"]',
+                                 '["uwsgi", "--ini", "app.ini"]'])
+def test_programs_that_ignore_sigterm_as_pid1(cmd):
+    found = findings(f"FROM alpine:3.20\nCMD {cmd}\n", "AG301")
+    assert where(found) == [("AG301", 2, 6)]
+
+
+def test_go_and_dotnet_programs_built_in_the_dockerfile():
+    go = """
+        FROM golang:1.23-alpine3.20 AS build
+        RUN go build -o /out/server ./cmd/server
+        FROM alpine:3.20
+        WORKDIR /srv
+        COPY --from=build /out/server ./
+        CMD ["./server"]
+    """
+    assert findings(go, "AG301") == []
+    built_on_alpine = go.replace("golang:1.23-alpine3.20", "alpine:3.20")
+    assert findings(built_on_alpine, "AG301") == []
+    not_go = go.replace("golang:1.23-alpine3.20", "rust:1-alpine3.20").replace("go build", "cargo build")
+    assert where(findings(not_go, "AG301")) == [("AG301", 6, 6)]
+    elsewhere = go.replace('CMD ["./server"]', 'CMD ["/usr/local/bin/server"]')
+    assert where(findings(elsewhere, "AG301")) == [("AG301", 6, 6)]
+    dotnet = """
+        FROM mcr.microsoft.com/dotnet/sdk:8.0-alpine3.20 AS build
+        RUN dotnet publish -c Release -o /app
+        FROM mcr.microsoft.com/dotnet/runtime-deps:8.0-alpine3.20
+        COPY --from=build /app /app
+        ENTRYPOINT ["/app/Shop"]
+    """
+    assert findings(dotnet, "AG301") == []
+
+
+def test_the_program_a_shell_execs_is_pid1():
+    assert findings('FROM alpine:3.20\nCMD ["sh", "-c", "cd /srv && exec java -jar app.jar"]\n', "AG301") == []
+    assert findings("FROM alpine:3.20\nCMD cd /srv && java -jar app.jar\n", "AG301") == []
+    found = findings("FROM alpine:3.20\nCMD cd /srv && node server.js\n", "AG301")
+    assert where(found) == [("AG301", 2, 16)] and "`node` runs as PID 1" in found[0].message
+    piped = findings("FROM alpine:3.20\nCMD java -jar app.jar | tee /log\n", "AG301")
+    assert where(piped) == [("AG301", 2, 5)]
+    assert piped[0].message.startswith("`/bin/sh -c` (it stays in front of `java`, see AG303) runs as PID 1")
+    # ENTRYPOINT ["sh", "-c"] takes its script from the CMD.
+    assert findings('FROM alpine:3.20\nENTRYPOINT ["sh", "-c"]\nCMD ["exec java -jar app.jar"]\n', "AG301") == []
+    handed = findings('FROM alpine:3.20\nENTRYPOINT ["sh", "-c"]\nCMD ["node app.js"]\n', "AG301")
+    assert where(handed) == [("AG301", 3, 7)] and "`node` runs as PID 1" in handed[0].message
+
+
+def test_program_built_in_the_final_stage():
+    text = """
+        FROM alpine:3.20
+        RUN apk add --no-cache go && go build -o /usr/local/bin/api ./cmd/api
+        CMD ["api"]
+    """
+    assert findings(text, "AG301") == []
+    assert len(findings(text.replace("go build", "gcc -static"), "AG301")) == 1
+
+
+def test_names_shared_by_several_programs():
+    # Apache's httpd handles SIGTERM; BusyBox httpd (-f) does not.
+    assert findings('FROM alpine:3.20\nCMD ["httpd", "-DFOREGROUND"]\n', "AG301") == []
+    assert len(findings('FROM alpine:3.20\nCMD ["httpd", "-f", "-p", "80"]\n', "AG301")) == 1
+
+
+def test_command_line_tool_images_and_broken_exec_form():
+    # A tool whose default run prints its help is not a service.
+    assert findings('FROM alpine:3.20\nENTRYPOINT ["yt-dlp"]\nCMD ["--help"]\n', "AG301") == []
+    assert len(findings('FROM alpine:3.20\nENTRYPOINT ["yt-dlp"]\nCMD ["--watch"]\n', "AG301")) == 1
+    # One string with a space names no program at all: not an init question.
+    assert findings('FROM alpine:3.20\nENTRYPOINT ["app --verbose"]\n', "AG301") == []
+
+
+def test_user_switchers_hand_over_to_their_command():
+    assert findings('FROM alpine:3.20\nCMD ["su-exec", "www", "nginx", "-g", "daemon off;"]\n', "AG301") == []
+    found = findings('FROM alpine:3.20\nCMD ["gosu", "app", "node", "server.js"]\n', "AG301")
+    assert where(found) == [("AG301", 2, 21)]
 
 
 def test_entrypoint_script_written_in_a_heredoc():

@@ -188,10 +188,12 @@ class Command(Record):
             head = args[0].value.rsplit("/", 1)[-1]
             if head == "command" and len(args) > 1 and args[1].value in ("-v", "-V"):
                 return []  # `command -v apk` asks whether apk exists; it runs nothing
-            if head in ("sudo", "exec", "nohup", "time", "command", "doas", "su-exec"):
+            if head in ("sudo", "exec", "nohup", "time", "command", "doas"):
                 args = args[1:]
                 while args and args[0].value.startswith("-"):
                     args = args[1:]
+            elif head in ("su-exec", "gosu", "s6-setuidgid"):  # `gosu USER cmd...`: the user is no program
+                args = args[2:]
             elif head == "env":
                 args = args[1:]
                 while args and ("=" in args[0].value or args[0].value.startswith("-")):

@@ -1,10 +1,11 @@
 """AG3xx: PID 1, init and entrypoint of the final image."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Optional
 
@@ -13,7 +14,7 @@ from ..images import image_matches
 from ..knowledge import branch_key, load_data
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
-from ..parsing.shell import parse_shell, parsed_shell, split_words
+from ..parsing.shell import command_from_words, parse_shell, parsed_shell, split_words
 from ..record import Record
 from .registry import Hit, rule
 
@@ -27,6 +28,8 @@ _SHELL_BUILTINS = frozenset({"exec", "cd", "set", "export", "unset", ".", "sourc
 _NON_PROGRAMS = frozenset({"echo", "printf", "true", "false", ":", "exit", "return", "test", "["})
 _QUOTED_ITEM = re.compile(r"'[^'\\]*'|\"[^\"\\]*\"")
 _QUOTED_LIST = re.compile(rf"\[\s*(?:{_QUOTED_ITEM.pattern})(?:\s*,\s*(?:{_QUOTED_ITEM.pattern}))*\s*\]")
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".js", ".rb", ".pl", ".php")
+_HELP_ARGUMENTS = frozenset({"--help", "-h", "-help", "help", "--version", "-V", "version"})
 _LOOPS = frozenset({"while", "until", "for"})
 
 
@@ -100,11 +103,14 @@ def _base_runs_init(stage: Stage, settings: Settings) -> bool:
 
 class _Placed(Record):
     """A file put into the image (by apk, COPY/ADD or RUN), with where it came from."""
-    __slots__ = ("path", "content")
+    __slots__ = ("path", "content", "origin")
+    _hidden = ("origin",)
 
-    def __init__(self, path: str, content: Optional[SourceText] = None) -> None:
+    def __init__(self, path: str, content: Optional[SourceText] = None,
+                 origin: Optional[Instruction] = None) -> None:
         self.path = path
         self.content = content  # known for `COPY <<EOF /path`
+        self.origin = origin  # the COPY, ADD or RUN that put it there
 
 
 def _copy_operands(ins: Instruction) -> list[str]:
@@ -144,15 +150,15 @@ def placed_files(stage: Stage) -> list[_Placed]:
                 dest = posixpath.normpath(posixpath.join(workdir, dest))
                 for name, body in sources:
                     if not into_dir:
-                        placed.append(_Placed(dest, body))
+                        placed.append(_Placed(dest, body, ins))
                     # also for a file-like destination: `COPY tini /usr/local/bin` copies into the directory
-                    placed.append(_Placed(posixpath.join(dest, name), body))
+                    placed.append(_Placed(posixpath.join(dest, name), body, ins))
             elif ins.keyword == "RUN":
                 for command in ins.commands:
                     for word in command.argv:
                         value = word.value.split("=", 1)[-1] if word.value.startswith("-") else word.value
                         if value.startswith("/"):
-                            placed.append(_Placed(posixpath.normpath(value)))
+                            placed.append(_Placed(posixpath.normpath(value), origin=ins))
     return placed
 
 
@@ -210,21 +216,211 @@ def _hands_over_to_init(stage: Stage, pid1: Word) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _pid1_data() -> dict:
+    return load_data("pid1.yaml")
+
+
+class _Pid1(Record):
+    """The program that ends up as PID 1: its argv, the wrapper script that execs it
+    (`docker-entrypoint.sh`), and the shell (`/bin/sh -c`) that stays in front of it, if one does."""
+    __slots__ = ("argv", "via", "under_shell")
+
+    def __init__(self, argv: list[Word], via: Optional[str] = None, under_shell: Optional[str] = None) -> None:
+        self.argv = argv  # never empty
+        self.via = via
+        self.under_shell = under_shell
+
+    @property
+    def word(self) -> Word:
+        return self.argv[0]
+
+
+def _started(ins: Instruction, stage: Stage, arguments: Optional[Instruction] = None) -> Optional[_Pid1]:
+    """The program an ENTRYPOINT (given the exec-form CMD `arguments`) or CMD ends up running.
+
+    A `sh -c` script (shell form, or exec form naming a shell) counts as the command ash
+    execs in its place (its last one), unless the shell stays (`_shell_stays`)."""
+    if ins.exec_form is None:
+        shell, script, commands = ins.shell_name, ins.args, _top_level(ins.commands)
+        shown = " ".join(ins.shell)
+    else:
+        words = list(ins.exec_form) + list(arguments.exec_form if arguments is not None else [])
+        outer, *nested = command_from_words(words, ins.env) if words else [None]
+        if not nested:
+            argv = outer.effective_argv() if outer is not None else []
+            return _Pid1(argv) if argv and argv[0].value else None
+        shell, script, commands = nested[0].interpreter, nested[0].script, _top_level(nested)
+        shown = f"{outer.argv[0].value} -c"
+    if not commands:
+        return None
+    if _shell_stays(shell, script, ins.env, stage) is not None:
+        argv = commands[0].effective_argv()
+        return _Pid1(argv, under_shell=shown) if argv else None
+    argv = commands[-1].effective_argv()
+    return _Pid1(argv) if argv and argv[0].value else None
+
+
+def pid1_program(df: Dockerfile, stage: Stage, running: _Process) -> Optional[_Pid1]:
+    """What runs as PID 1 in the end: through a shell that execs its command, and through
+    an entrypoint script that hands over to its CMD (`exec "$@"`); None when that is the
+    CMD a user of the image will give."""
+    entrypoint, cmd = running.entrypoint, running.cmd
+    if entrypoint is None or entrypoint.exec_form == []:  # `ENTRYPOINT []` resets
+        return _started(cmd, stage) if cmd is not None else None
+    arguments = cmd if cmd is not None and cmd.exec_form is not None and entrypoint.exec_form is not None else None
+    started = _started(entrypoint, stage, arguments)
+    if started is None or started.under_shell or entrypoint.exec_form is None:
+        return started
+    name = started.word.value.rsplit("/", 1)[-1]
+    if name in _pid1_data()["exec_wrappers"] or _is_script(name):
+        handed = _started(cmd, stage) if cmd is not None else None
+        if handed is None and name in _pid1_data()["exec_wrappers"]:
+            return None  # a base image's entrypoint: it will exec the CMD its users give
+        if handed is not None and (name in _pid1_data()["exec_wrappers"] or _handles_sigterm(df, stage, handed)):
+            handed.via = started.word.value
+            return handed
+    return started
+
+
+def _prints_help(running: _Process) -> bool:
+    """A command-line tool image: an exec-form ENTRYPOINT whose default CMD asks for help."""
+    entrypoint, cmd = running.entrypoint, running.cmd
+    return bool(entrypoint is not None and entrypoint.exec_form and cmd is not None and cmd.exec_form
+                and all(word.value in _HELP_ARGUMENTS for word in cmd.exec_form))
+
+
+def _is_script(name: str) -> bool:
+    """An entrypoint script by its name, which by convention ends in `exec "$@"`."""
+    return name.endswith(".sh") or "entrypoint" in name
+
+
+def _handles_sigterm(df: Dockerfile, stage: Stage, pid1: _Pid1) -> bool:
+    """A program known to handle SIGTERM as PID 1 (pid1.yaml), by name or by how it was built."""
+    name = pid1.word.value.rsplit("/", 1)[-1]
+    known = _pid1_data()["handles_sigterm"]
+    if any(name in names for kind, names in known.items() if kind != "patterns"):
+        return True
+    argument = _pid1_data()["handles_sigterm_with_argument"].get(name)
+    if argument is not None and any(argument in later.value for later in pid1.argv[1:]):
+        return True
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in known["patterns"]):
+        return True
+    return _built_as(df, stage, pid1.word) is not None
+
+
+def _built_as(df: Dockerfile, stage: Stage, word: Word) -> Optional[str]:
+    """"go" / "dotnet" when the program is a file copied from a stage that builds such programs
+    (the file itself, or a file inside a folder copied from there)."""
+    if word.value.endswith(_SCRIPT_SUFFIXES):
+        return None  # a script copied along with the build output is still a script
+    candidates = _program_paths(stage, word.value)
+    by_path = "/" in word.value  # a folder copied in may hold it; a bare name must be the copied file
+    for placed in placed_files(stage):
+        origin = placed.origin
+        if origin is None or origin.keyword != "COPY" or origin.flag("from") is None:
+            continue
+        if not any(path == placed.path or (by_path and (path.startswith(placed.path.rstrip("/") + "/")
+                                                        or posixpath.dirname(path) == posixpath.dirname(placed.path)))
+                   for path in candidates):
+            continue  # by path, also a file of a folder copied in (`COPY --from=build /app .`)
+        source = _stage_named(df, origin.flag("from").value)
+        kind = _builder_kind(source) if source is not None else None
+        if kind is not None:
+            return kind
+    return _built_here(stage, word)
+
+
+def _built_here(stage: Stage, word: Word) -> Optional[str]:
+    """"go" / "dotnet" when a RUN of the stage builds the program itself (`go build -o NAME`)."""
+    name = word.value.rsplit("/", 1)[-1]
+    for _ins, command in (pair for current in stage.lineage() for pair in current.commands()):
+        kind = _build_kind(command)
+        if kind is None:
+            continue
+        argv = [w.value for w in command.effective_argv()]
+        outputs = [argv[i + 1] for i, value in enumerate(argv[:-1]) if value == "-o"]
+        outputs += [value[3:] for value in argv if value.startswith("-o=")]
+        if any(output.rstrip("/").rsplit("/", 1)[-1] == name for output in outputs):
+            return kind
+    return None
+
+
+def _build_kind(command: Command) -> Optional[str]:
+    """The kind of program (pid1.yaml `builders`) a command compiles, if any."""
+    values = [word.value.rsplit("/", 1)[-1] for word in command.effective_argv()]
+    pairs = {f"{first} {second}" for first, second in zip(values, values[1:])}  # also `godep go build`
+    for kind, builder in _pid1_data()["builders"].items():
+        if pairs.intersection(builder["builds"]):
+            return kind
+    return None
+
+
+def _program_paths(stage: Stage, name: str) -> list[str]:
+    """Where running `name` may start a file: itself, from the final WORKDIR, or along PATH."""
+    if name.startswith("/"):
+        return [posixpath.normpath(name)]
+    if "/" in name:
+        return [posixpath.normpath(posixpath.join(_final_workdir(stage), name))]
+    return [posixpath.join(folder, name) for folder in _path_dirs(stage)]
+
+
+def _stage_named(df: Dockerfile, name: str) -> Optional[Stage]:
+    """The stage `COPY --from=NAME` names (by name or index); None for an image."""
+    for stage in df.stages:
+        if stage.name == name.lower() or name == str(stage.index):
+            return stage
+    return None
+
+
+def _builder_kind(stage: Stage) -> Optional[str]:
+    for kind, builder in _pid1_data()["builders"].items():
+        if stage.root.image.resolved and image_matches(stage.root.image, builder["images"]):
+            return kind
+    for _ins, command in (pair for current in stage.lineage() for pair in current.commands()):
+        kind = _build_kind(command)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _final_workdir(stage: Stage) -> str:
+    workdir = "/"
+    for current in reversed(stage.lineage()):
+        for ins in current.instructions:
+            if ins.keyword == "WORKDIR":
+                words = split_words(ins.args, ins.env)
+                if words:
+                    workdir = posixpath.join(workdir, words[0].value)
+    return workdir
+
+
 @rule("AG301", "no-init", "info",
-      "The final image's process runs as PID 1 with no init.",
+      "The final image's process runs as PID 1 with no init, and is not known to handle that.",
       rationale="""
-PID 1 gets no default signal handlers from the kernel and must reap orphaned children.
-Most programs do neither: `docker stop` waits its timeout and then kills, and zombies
-pile up. An init (tini, dumb-init, s6-overlay `/init`, catatonit) as ENTRYPOINT does
-both. An entrypoint script that ends in `exec "$@"` still leaves the app as PID 1.
-Not reported when no ENTRYPOINT or CMD is set in the Dockerfile (the base image's own
-process runs, which the checker cannot see), when the base image is known to run an init
-(`knowledge/init.yaml`, `init_images` in the settings) and the Dockerfile sets no
-ENTRYPOINT, or when `require_init` is off (platforms that inject one: `docker run --init`,
-`init: true` in Compose).""",
-      bad='FROM alpine:3.20\nCOPY app /usr/local/bin/app\nCMD ["app"]',
-      good='FROM alpine:3.20\nRUN apk add --no-cache tini\nCOPY app /usr/local/bin/app\n'
-           'ENTRYPOINT ["/sbin/tini", "--"]\nCMD ["app"]')
+PID 1 gets no default signal actions from the kernel and must reap orphaned children.
+Node.js, CPython, Ruby, PHP's CLI, shells and unknown programs install no SIGTERM
+handler: `docker stop` waits its timeout and then kills, and zombies can pile up. An init
+(tini, dumb-init, s6-overlay `/init`, catatonit) as ENTRYPOINT does both. Programs known
+to handle SIGTERM themselves are not reported (`knowledge/pid1.yaml`): the JVM (`java`,
+and the official images' `mvn`, `gradle`, `jshell`), `dotnet`, the Erlang VM, Go programs
+(known ones by name, and any program copied from a stage based on `golang` or running
+`go build`; .NET likewise from `dotnet publish`), and servers whose master process reaps
+its workers (postgres, mysqld/mariadbd, redis, memcached, nginx, haproxy, php-fpm,
+gunicorn, supervisord, ...). PID 1 is the program that finally runs: the last command
+of a `sh -c` script, which BusyBox ash execs (see AG303), and the CMD of an official
+image's entrypoint script that ends in `exec "$@"` (`docker-entrypoint.sh`,
+`docker-php-entrypoint`, ...), so `ENTRYPOINT ["docker-entrypoint.sh"]` with `CMD
+["postgres"]` is silent and with `CMD ["node", "app.js"]` is reported for node. Any
+other script is a shell script, and reported: one that ends in `exec "$@"` still leaves
+the app as PID 1. Not reported when no ENTRYPOINT or CMD is set in the Dockerfile (the
+base image's own process runs, which the checker cannot see), when the base image is
+known to run an init (`knowledge/init.yaml`, `init_images` in the settings) and the
+Dockerfile sets no ENTRYPOINT, or when `require_init` is off (platforms that inject one:
+`docker run --init`, `init: true` in Compose).""",
+      bad='FROM alpine:3.20\nCOPY app.js /srv/\nCMD ["node", "/srv/app.js"]',
+      good='FROM alpine:3.20\nRUN apk add --no-cache tini\nCOPY app.js /srv/\n'
+           'ENTRYPOINT ["/sbin/tini", "--"]\nCMD ["node", "/srv/app.js"]')
 def no_init(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     stage = _final_alpine(df)
     if not settings.require_init or stage is None:
@@ -232,12 +428,22 @@ def no_init(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     running = process(stage)
     if running.entrypoint is None and (running.cmd is None or _base_runs_init(stage, settings)):
         return
-    pid1 = running.pid1
-    if pid1 is None or any(init_family(w.value) for w in running.programs()):
+    if running.pid1 is None or any(init_family(w.value) for w in running.programs()):
         return
-    if _hands_over_to_init(stage, pid1):
+    if _prints_help(running):
         return
-    yield Hit.at(pid1, f"`{pid1.value}` runs as PID 1 with no init: signals are not forwarded and zombies "
+    pid1 = pid1_program(df, stage, running)
+    if pid1 is None or init_family(pid1.word.value) or _hands_over_to_init(stage, pid1.word):
+        return
+    if any(ch.isspace() for ch in pid1.word.value):
+        return  # `["app --flag"]` names no program: the container does not start at all
+    if pid1.under_shell:
+        subject = f"`{pid1.under_shell}` (it stays in front of `{pid1.word.value}`, see AG303)"
+    elif _handles_sigterm(df, stage, pid1):
+        return
+    else:
+        subject = f"`{pid1.word.value}`" + (f" (started by `{pid1.via}`)" if pid1.via else "")
+    yield Hit.at(pid1.word, f"{subject} runs as PID 1 with no init: signals are not forwarded and zombies "
                  "are not reaped; start it under an init (apk add tini, ENTRYPOINT [\"/sbin/tini\", \"--\"]) "
                  "or run the container with --init")
 
@@ -335,7 +541,7 @@ def shell_form_entrypoint(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                   f"`{shell} '{written}'`, not as its arguments; use exec form",
                   _exec_form_fix(shown, start, end, safe=True))
         return
-    stays = _shell_stays(shown, stage)
+    stays = _shell_stays(shown.shell_name, shown.args, shown.env, stage)
     if shown.keyword == "CMD" and stays is None:
         return  # ash execs the command: nothing stays between it and the signals
     if shown.keyword == "ENTRYPOINT":
@@ -362,28 +568,29 @@ _STAYS_OLD_BUSYBOX = "on Alpine before 3.8 BusyBox ash does not exec the command
 _STAYS_OTHER_SHELL = "not BusyBox ash"
 
 
-def _shell_stays(ins: Instruction, stage: Stage) -> Optional[str]:
-    """Why the shell of a shell-form CMD/ENTRYPOINT stays PID 1 while its program runs (None: it execs it).
+def _shell_stays(shell: str, script: SourceText, env: Mapping[str, str], stage: Stage) -> Optional[str]:
+    """Why the shell running `script` (`sh -c`) stays PID 1 while its program runs (None: it execs it).
 
     Proven against a real BusyBox ash in the tests: ash (1.28+) execs the last simple command
     of `sh -c`, also after `;`, `&&` and `||`, unless it is piped, backgrounded, in a loop, or a
     trap is set; a builtin that runs last means the program ran before it, under the shell.
     """
-    if ins.shell_name not in ("sh", "ash"):
+    if shell not in ("sh", "ash"):
         return _STAYS_OTHER_SHELL
     release = stage.root.alpine_release
     if release is not None and branch_key(release) < (3, 8):
         return _STAYS_OLD_BUSYBOX
-    top = [command for command in ins.commands if command.depth == 0]
+    tokens, commands = parsed_shell(script, env)
+    top = _top_level(commands)
+    if not top:
+        return None
     if any(command.name == "trap" for command in top):
         return "the script sets a `trap`"
-    last = top[-1]
-    tokens, _ = parsed_shell(ins.args, ins.env)
     if any(token.kind == "word" and token.text in _LOOPS and (index == 0 or tokens[index - 1].kind != "word")
            for index, token in enumerate(tokens)):
         return "a loop runs in the shell"
-    operators = [token.text for token in tokens if token.kind != "newline"]
-    if operators and operators[-1] == "&":
+    last = top[-1]
+    if [token.text for token in tokens if token.kind != "newline"][-1:] == ["&"]:
         return "the command runs in the background"
     if last.connector in ("|", "|&"):
         return "the command is piped"
@@ -393,9 +600,14 @@ def _shell_stays(ins: Instruction, stage: Stage) -> Optional[str]:
     return None
 
 
+def _top_level(commands: list[Command]) -> list[Command]:
+    """The commands of a script itself, not of `sh -c` scripts nested in it."""
+    return [command for command in commands if command.depth == commands[0].depth] if commands else []
+
+
 def _needs_shell(ins: Instruction) -> Optional[str]:
     """The first thing in a shell form that only a shell does (`&&`, `$VAR`, `VAR=x`), if any."""
-    top = [command for command in ins.commands if command.depth == 0]
+    top = _top_level(ins.commands)
     if len(top) > 1:
         return top[1].connector
     command = top[0]
