@@ -40,3 +40,30 @@ def test_gcompat_alone_is_info(tmp_path):
     findings = lint_context(tmp_path, "FROM alpine:3.20\nRUN apk add --no-cache gcompat\n")
     assert at(findings) == [("AG406", 2, 24, "info")]
     assert lint_context(tmp_path, "FROM cgr.dev/chainguard/wolfi-base\nRUN apk add gcompat\n") == []
+
+
+def test_glibc_built_for_alpine_is_a_compat_layer_not_a_glibc_binary(tmp_path):
+    findings = lint_context(tmp_path, """\
+        FROM alpine:3.20
+        ARG GLIBC=2.35-r1
+        RUN wget -q -O /etc/apk/keys/sgerrand.rsa.pub https://example.org/alpine-pkg-glibc/master/sgerrand.rsa.pub \\
+         && wget https://example.org/alpine-pkg-glibc/releases/download/${GLIBC}/glibc-${GLIBC}.apk \\
+         && wget https://example.org/alpine-pkg-glibc/releases/download/${GLIBC}/glibc-bin-${GLIBC}.apk \\
+         && apk add --no-cache glibc-${GLIBC}.apk glibc-bin-${GLIBC}.apk
+        """)
+    assert at(findings) == [("AG406", 4, 10, "info")]
+    assert findings[0].message.startswith("glibc-2.35-r1.apk, glibc-bin-2.35-r1.apk: the glibc compatibility layer built")
+    assert "say in a comment what needs it" in findings[0].message
+
+
+def test_glibc_download_served_by_the_compat_layer(tmp_path):
+    findings = lint_context(tmp_path, """\
+        FROM alpine:3.20
+        ADD https://example.org/glibc-2.35-r1.apk /tmp/
+        RUN apk add --no-cache /tmp/glibc-2.35-r1.apk
+        FROM 0
+        RUN wget https://example.org/tool-x86_64-unknown-linux-gnu.tar.gz
+        """)
+    assert at(findings) == [("AG406", 2, 5, "info")]
+    assert "for tool-x86_64-unknown-linux-gnu.tar.gz" not in findings[0].message  # another stage's download
+    assert lint_context(tmp_path, "FROM alpine:3.20\nRUN wget https://example.org/glibc-2.35-r1.apk.sha256\n") == []

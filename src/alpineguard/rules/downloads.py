@@ -17,6 +17,7 @@ from .registry import Hit, rule
 
 _URL = re.compile(r"^(https?|ftp)://", re.I)
 _DOWNLOADERS = frozenset({"curl", "wget", "aria2c"})
+_CHECKSUMS = (".sha256", ".sha512", ".sha1", ".md5", ".asc", ".sig", ".sha256sum", ".sha512sum")
 
 
 @lru_cache(maxsize=1)
@@ -28,20 +29,21 @@ def glibc_download(url: str) -> Optional[dict]:
     """The pattern row a URL's file name (or, for unanchored patterns, its path) matches."""
     path = urllib.parse.urlsplit(url).path
     name = path.rsplit("/", 1)[-1]
+    if name.lower().endswith(_CHECKSUMS):
+        return None  # the checksum or signature of a download is no program
     for regex, row in _patterns():
         if regex.search(name) or (not row["pattern"].startswith("^") and regex.search(path)):
             return row
     return None
 
 
-def _downloads(df: Dockerfile) -> Iterator[tuple[Stage, Word, dict]]:
+def _urls(df: Dockerfile) -> Iterator[tuple[Stage, Word]]:
+    """Every URL an Alpine stage downloads (curl/wget/aria2c in a RUN, ADD <url>)."""
     for stage, _ins, command in musl_runs(df):
         if command.name in _DOWNLOADERS:
             for word in command.effective_argv()[1:]:
                 if _URL.match(word.value):
-                    row = glibc_download(word.value)
-                    if row is not None:
-                        yield stage, word, row
+                    yield stage, word
     for stage in df.stages:
         if not stage.is_musl:
             continue
@@ -50,13 +52,46 @@ def _downloads(df: Dockerfile) -> Iterator[tuple[Stage, Word, dict]]:
                 continue
             words = ins.exec_form if ins.exec_form else split_words(ins.args, ins.env)
             for word in words[:-1]:
-                row = glibc_download(word.value) if _URL.match(word.value) else None
-                if row is not None:
-                    yield stage, word, row
+                if _URL.match(word.value):
+                    yield stage, word
 
 
-def _compat(stage: Stage) -> set[str]:
-    return installed_packages(stage) & set(download_facts()["compat_packages"])
+def is_compat_layer(url: str) -> bool:
+    """A download of the glibc compatibility layer built for Alpine (sgerrand's glibc-*.apk)."""
+    return _layer_pattern().search(urllib.parse.urlsplit(url).path) is not None
+
+
+@lru_cache(maxsize=1)
+def _layer_pattern() -> re.Pattern:
+    return re.compile(download_facts()["compat_layer_pattern"], re.I)
+
+
+def _downloads(df: Dockerfile) -> Iterator[tuple[Stage, Word, dict]]:
+    for stage, word in _urls(df):
+        if not is_compat_layer(word.value):
+            row = glibc_download(word.value)
+            if row is not None:
+                yield stage, word, row
+
+
+def _layers(df: Dockerfile) -> dict[int, tuple[Stage, list[Word]]]:
+    """Per stage (by id), the downloads of the glibc compatibility layer."""
+    found: dict[int, tuple[Stage, list[Word]]] = {}
+    for stage, word in _urls(df):
+        if is_compat_layer(word.value):
+            found.setdefault(id(stage), (stage, []))[1].append(word)
+    return found
+
+
+def _compat(stage: Stage, layers: dict[int, tuple[Stage, list[Word]]]) -> bool:
+    """The stage (or one it inherits from) installs a glibc compatibility layer."""
+    if installed_packages(stage) & set(download_facts()["compat_packages"]):
+        return True
+    return any(id(current) in layers for current in stage.lineage())
+
+
+def _file_name(url: str) -> str:
+    return urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or url
 
 
 @rule("AG405", "glibc-binary-download", "error",
@@ -69,34 +104,51 @@ because `/lib64/ld-linux-x86-64.so.2` is missing. `curl`/`wget`/`aria2c` URLs an
 and known glibc-only distributions (the official Node.js Linux tarball, AWS CLI v2,
 .NET linux-x64, Temurin linux builds, Google Chrome). Most projects publish a musl or
 static build (`*-linux-musl*`, `alpine-linux`) or Alpine packages it. A stage that
-installs a compatibility layer (`gcompat`, `libc6-compat`) is left to AG406.""",
+installs a compatibility layer (`gcompat`, `libc6-compat`, or the glibc built for Alpine
+by sgerrand/alpine-pkg-glibc, `glibc-*.apk`) is left to AG406; so are the `glibc-*.apk`
+downloads themselves, which are that layer and not glibc programs.""",
       bad="FROM alpine:3.20\nRUN wget https://example.org/rg-14.1.0-x86_64-unknown-linux-gnu.tar.gz",
       good="FROM alpine:3.20\nRUN wget https://example.org/rg-14.1.0-x86_64-unknown-linux-musl.tar.gz",
       fix="Download the musl (or static) build, or install the Alpine package.")
 def glibc_binary_download(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    layers = None
     for stage, word, row in _downloads(df):
-        if _compat(stage):
+        layers = _layers(df) if layers is None else layers
+        if _compat(stage, layers):
             continue
-        name = urllib.parse.urlsplit(word.value).path.rsplit("/", 1)[-1] or word.value
-        yield Hit.at(word, f"{name} is {row['what']}: it does not run on Alpine (musl); use {row['musl']}")
+        yield Hit.at(word, f"{_file_name(word.value)} is {row['what']}: it does not run on Alpine (musl); "
+                     f"use {row['musl']}")
 
 
 @rule("AG406", "glibc-compat-shim", "info",
-      "gcompat / libc6-compat is installed: a partial glibc shim.",
+      "gcompat / libc6-compat, or the glibc built for Alpine (glibc-*.apk), is installed.",
       triggers=True,
       rationale="""
 `gcompat` (and `libc6-compat`, which pulls it in on current releases) maps part of the
 glibc ABI onto musl. Programs that use fortified (`__*_chk`) or versioned glibc symbols
 still fail, sometimes only at run time on a rarely used path. Say what the shim is for,
 or replace the glibc binary with a musl build. The message names the glibc download of
-the stage it serves, when there is one.""",
+the stage it serves, when there is one. The glibc packages built for Alpine by
+sgerrand/alpine-pkg-glibc (`glibc-2.35-r1.apk`, `glibc-bin-*.apk`, downloaded and
+installed with `apk add`) are a full glibc beside musl, built outside Alpine: reported
+once per stage, at the first package downloaded.""",
       bad="FROM alpine:3.20\nRUN apk add --no-cache gcompat",
       good="FROM alpine:3.20\nRUN apk add --no-cache tool  # the Alpine build of the tool")
 def glibc_compat_shim(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     compat = set(download_facts()["compat_packages"])
     served: dict[int, list[str]] = {}
     for stage, word, _row in _downloads(df):
-        served.setdefault(id(stage), []).append(urllib.parse.urlsplit(word.value).path.rsplit("/", 1)[-1])
+        served.setdefault(id(stage), []).append(_file_name(word.value))
+    for stage_id, (_stage, words) in _layers(df).items():
+        names = list(dict.fromkeys(_file_name(word.value) for word in words if word.value.endswith(".apk")))
+        if not names:
+            continue  # only its signing key
+        first = next(word for word in words if word.value.endswith(".apk"))
+        downloads = served.get(stage_id)
+        purpose = (f" for {', '.join(downloads)}; prefer a musl build of it" if downloads else
+                   "; say in a comment what needs it, or use musl builds")
+        yield Hit.at(first, f"{', '.join(names)}: the glibc compatibility layer built for Alpine (alpine-pkg-glibc) "
+                     f"({download_facts()['compat_layer_note']})" + purpose)
     for stage, _ins, command in musl_runs(df):
         for call in apk_calls([command]):
             if call.subcommand != "add":
@@ -108,4 +160,4 @@ def glibc_compat_shim(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                 downloads = served.get(id(stage))
                 purpose = (f" for {', '.join(downloads)}; prefer a musl build of it" if downloads else
                            "; say in a comment what needs it, or use musl builds")
-                yield Hit.at(word, f"{name} is a partial glibc shim ({download_facts()['compat_note']})" + purpose)
+                yield Hit.at(word, f"{name} is a partial glibc shim ({download_facts()['compat_packages'][name]})" + purpose)
