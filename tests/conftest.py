@@ -110,16 +110,27 @@ def run_module(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | No
                           capture_output=True, env=full_env, timeout=120)
 
 
-@pytest.fixture(scope="session")
-def busybox() -> str:
-    """Path of a BusyBox binary; installs Debian's package with apt-get when missing."""
-    path = shutil.which("busybox")
+def debian_program(name: str, package: str) -> str:
+    """Path of a program; installs its Debian package with apt-get when missing."""
+    path = shutil.which(name)
     if path is None:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "busybox"]):
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", package]):
             done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
                                   timeout=900)
             assert done.returncode == 0, f"{' '.join(command)} failed: {done.stderr[-2000:]}"
-        path = shutil.which("busybox")
-    assert path, "busybox is not installed and apt-get did not install it"
+        path = shutil.which(name)
+    assert path, f"{name} is not installed and apt-get did not install it"
     return path
+
+
+@pytest.fixture(scope="session")
+def busybox() -> str:
+    """Path of a BusyBox binary (Debian's `busybox` package)."""
+    return debian_program("busybox", "busybox")
+
+
+@pytest.fixture(scope="session")
+def curl() -> str:
+    """Path of curl (Debian's `curl` package)."""
+    return debian_program("curl", "curl")

@@ -93,6 +93,17 @@ def test_accepted_construct_works_in_busybox_ash(busybox, script):
     assert findings(f"FROM alpine:3.20\nRUN {script}\n", "AG501") == []
 
 
+def test_curl_expands_the_braces_ash_leaves_in_its_urls(busybox, curl, tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).write_text(name.upper())
+    script = f"{curl} -s file://{tmp_path}/{{a,b}}"
+    assert run([busybox, "ash"], script) == (0, "AB", "")  # ash left the braces, curl fetched both
+    text = f"FROM alpine:3.20\nRUN curl -fsSLO https://example.org/v1/{{app,app.sha256}} && echo {{a,b}}\n"
+    assert [f.start for f in findings(text, "AG501")] == [(2, 65)]  # echo's braces only
+    globoff = "FROM alpine:3.20\nRUN curl -g -O https://example.org/{a,b}\n"
+    assert len(findings(globoff, "AG501")) == 1
+
+
 def test_busybox_is_real(busybox):
     version = subprocess.run([busybox], capture_output=True, text=True).stdout.split("\n", 1)[0]
     assert version.startswith("BusyBox v1."), version
@@ -230,6 +241,21 @@ def test_no_shell_check_outside_alpine():
     for base in ("debian:12", "mycorp/base:1"):
         text = f'FROM {base}\nRUN apk add --no-cache curl\nSHELL ["/bin/bash", "-c"]\n'
         assert findings(text, "AG502") == [], base
+
+
+@pytest.mark.parametrize("base,bash_missing,shadow_missing", [
+    ("alpine:3.20", True, True), ("docker.io/library/alpine:3.20", True, True),
+    ("python:3.12-alpine3.20", True, True), ("node:22-alpine", True, True),
+    ("postgres:17-alpine", False, True), ("bash:5.2-alpine3.20", False, True),
+    ("webdevops/php:8.3-alpine", False, False), ("registry.example.com/team/php:8-alpine", False, False),
+    ("${BASE}:alpine", False, False),
+])
+def test_only_bases_known_to_lack_the_program_are_checked(base, bash_missing, shadow_missing):
+    text = f"FROM {base}\nRUN bash -c 'echo hi' && useradd -m app\n"
+    assert len(findings(text, "AG502")) == bash_missing, base
+    assert len(findings(text, "AG503")) == shadow_missing, base
+    inherited = f"FROM {base} AS base\nFROM base\nSHELL [\"/bin/bash\", \"-c\"]\n"
+    assert len(findings(inherited, "AG502")) == bash_missing, base
 
 
 # --- AG503 shadow-tools-missing --------------------------------------------------------

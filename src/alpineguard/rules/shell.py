@@ -9,7 +9,7 @@ from typing import Optional
 from ..config import Settings
 from ..images import image_matches
 from ..knowledge import load_data
-from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
+from ..model import Command, Dockerfile, Edit, Fix, ImageKind, ImageRef, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.dockerfile import shebang_interpreter
 from ..parsing.shell import Token, closing_bracket, parsed_shell
@@ -46,11 +46,25 @@ def _userland() -> dict:
 
 
 def _checked_stages(df: Dockerfile, known_base: bool) -> Iterator[Stage]:
-    """Alpine stages; with `known_base`, not those taken as Alpine only because they run apk
-    (what their unknown base image ships cannot be known)."""
+    """Alpine stages; with `known_base`, only those whose base image is known to hold nothing
+    but BusyBox (see `busybox_only_base`): what another base ships cannot be known."""
     for stage in df.stages:
-        if stage.kind is ImageKind.ALPINE and not (known_base and stage.root.kind_inferred):
+        if stage.kind is ImageKind.ALPINE and not (known_base and not busybox_only_base(stage.root.image)):
             yield stage
+
+
+_DOCKER_HUB = ("", "docker.io", "index.docker.io", "registry-1.docker.io")
+
+
+def busybox_only_base(image: ImageRef) -> bool:
+    """`alpine` itself, or an official Docker Hub image's Alpine variant (`python:3.12-alpine`):
+    their userland is BusyBox plus what `knowledge/userland.yaml` says they add. A third-party
+    base (`webdevops/php:8-alpine`) may have installed anything."""
+    if any(mark in image.path for mark in "${}%@<>"):
+        return False  # a template or unexpanded variable: unknown
+    if image.name == "alpine":
+        return True
+    return image.registry in _DOCKER_HUB and "/" not in image.path and "alpine" in image.tag.lower()
 
 
 # --- AG501 ---------------------------------------------------------------------------
@@ -153,6 +167,7 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
     command substitutions are, down to _MAX_SUBSTITUTION_DEPTH levels (hostile input nests thousands).
     """
     tokens, commands = parsed_shell(src, env)
+    self_globbing = _self_globbing_words(commands)
     for index, token in enumerate(tokens):
         after = tokens[index + 1] if index + 1 < len(tokens) else None
         start = token.index
@@ -180,7 +195,7 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
                     inner = src.slice(start + begin, start + end)
                     yield from ((k, start + begin + b, start + begin + e)
                                 for k, b, e in bashisms(inner, env, depth + 1))
-                else:
+                elif not (kind == "brace" and token.start in self_globbing):
                     yield kind, start + begin, start + end
     for command in commands:
         argv = command.effective_argv()
@@ -190,6 +205,20 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
             yield "builtin", *_span(src, argv[0])
         elif command.name == "printf" and len(argv) > 1 and argv[1].value.startswith("-v"):
             yield "printf-v", *_span(src, argv[1])
+
+
+def _self_globbing_words(commands: list[Command]) -> set:
+    """Start positions of words a program expands braces in itself: curl's URLs
+    (`curl -O https://host/{a,b}.tar.gz` fetches both), unless -g/--globoff turns that off."""
+    starts = set()
+    for command in commands:
+        argv = command.effective_argv()
+        if command.name != "curl" or any(w.value in ("-g", "--globoff") for w in argv):
+            continue
+        for before, word in zip(argv, argv[1:]):
+            if "://" in word.value or before.value == "--url":
+                starts.add(word.start)
+    return starts
 
 
 def _span(src: SourceText, word: Word) -> tuple[int, int]:
@@ -218,8 +247,9 @@ Alpine's /bin/sh is BusyBox ash. It rejects arrays (`a=(1 2)`, `${a[1]}`, `a[1]=
 case modification (`${v^^}`, `${v,,}`) and `select`; and it silently misreads `((...))`
 (and `for ((...))`), brace expansion (`{a,b}`, `{1..3}` stay as written) and `printf -v`.
 It does accept `[[ ]]`, `source`, `function f {`, `local`, `${v//a/b}`, `${v:1:2}` and
-`set -o pipefail`, which are not reported. The tests run every construct through a real
-BusyBox ash. A RUN whose shell is bash (an installed bash in SHELL, a `#!/bin/bash`
+`set -o pipefail`, which are not reported. Braces that ash leaves in a URL for curl are
+not reported either: curl expands `{a,b}` in its URLs itself (unless `-g`/`--globoff`).
+The tests run every construct through a real BusyBox ash (and curl). A RUN whose shell is bash (an installed bash in SHELL, a `#!/bin/bash`
 heredoc, `RUN <<EOF bash`, `bash -c '...'`) is not checked; `sh -c '...'` bodies, heredoc
 scripts and command substitutions are. Here-document bodies that are data are not.""",
       bad="RUN for f in /etc/{passwd,group}; do cat $f; done",
@@ -263,7 +293,11 @@ def _not_installed(shell: str, what: str) -> str:
 Alpine has no bash or zsh: only BusyBox ash as /bin/sh. `SHELL ["/bin/bash", "-c"]`
 makes every later RUN fail, `bash -c` or a `#!/bin/bash` heredoc fails with `not found`.
 An `apk add bash` earlier in the stage, in the same RUN before the call, or in a stage it
-inherits from counts. Stages whose base image is unknown are not checked.""",
+inherits from counts. Only stages built on a base known to lack the shell are checked:
+`alpine` itself and the official images' Alpine variants (`python:3.12-alpine`), less
+those known to install bash (`postgres`, `wordpress`, `ghost`, `maven`, `influxdb`,
+`bash`: `knowledge/userland.yaml`). A third-party base (`webdevops/php:8-alpine`) may
+ship bash, and gets no finding.""",
       bad='FROM alpine:3.20\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]',
       good='FROM alpine:3.20\nRUN apk add --no-cache bash\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]')
 def shell_not_installed(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
@@ -364,7 +398,8 @@ def _busybox_fix(df: Dockerfile, command: Command, argv: list[Word]) -> Optional
 Alpine has BusyBox `adduser` and `addgroup`; `useradd`, `groupadd`, `usermod` (and
 `userdel`, `groupdel`, `groupmod`) come only with the `shadow` package, so the RUN fails
 with `not found`. An `apk add shadow` earlier in the stage, in the same RUN or in a stage
-it inherits from counts. Stages whose base image is unknown are not checked.""",
+it inherits from counts. As for AG502, only stages on `alpine` or an official image's
+Alpine variant are checked: a third-party base may ship shadow.""",
       bad="FROM alpine:3.20\nRUN useradd -m -u 1000 app",
       good="FROM alpine:3.20\nRUN adduser -D -u 1000 app",
       fix="Unsafe: rewrite useradd/groupadd to BusyBox adduser -D / addgroup (defaults differ slightly).")
