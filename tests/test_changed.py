@@ -101,3 +101,56 @@ def test_cli_checks_the_dockerfile_a_changed_requirement_file_feeds(tmp_path):
     result = run_module("--changed", "--as-of", "2026-11-26", "svc/requirements.txt", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert [line.split(" ")[0] for line in result.stdout.decode().splitlines()] == ["svc/Dockerfile:3:5:"]
+
+
+# ---------------------------------------------------------------- compose and bake files changed
+
+RELEASE_ARG = ("ARG ALPINE_VERSION=3.24\nFROM alpine:${ALPINE_VERSION}\nRUN apk add --no-cache tini\n"
+               "ENTRYPOINT [\"/sbin/tini\", \"--\"]\nCMD [\"sh\"]\n")
+
+
+def _git(repo, *args):
+    import subprocess
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid", "HOME": str(repo), "PATH": __import__("os").environ["PATH"]}
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_changed_compose_file_checks_the_dockerfiles_of_its_changed_builds(tmp_path):
+    for name in ("api", "web", "docs"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(RELEASE_ARG)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  api: {build: api}\n  web: {build: web}\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "builds")
+    compose.write_text("services:\n"
+                       "  api: {build: {context: api, args: {ALPINE_VERSION: '3.16'}}}\n"  # changed
+                       "  web: {build: web}\n"  # unchanged
+                       "  docs: {build: docs}\n")  # new
+    result = run_module("--changed", "--as-of", "2026-11-26", "compose.yaml", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.decode().splitlines() == [
+        "api/Dockerfile:2:6: warning AG202 [alpine-release-eol] Alpine 3.16 (`alpine:3.16`) reached end of "
+        "support on 2024-05-23; move to 3.24 (service `api` in compose.yaml:2)"]
+    assert result.stderr.decode().strip().endswith("in 2 files")  # api and docs; web's build is as committed
+
+
+def test_a_broken_changed_compose_file_is_reported_even_when_it_names_no_dockerfile(tmp_path):
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build: .\n   oops: [\n")
+    result = run_module("--changed", "compose.yaml", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.decode().startswith("compose.yaml:4:")
+    assert "AG004" in result.stdout.decode()
+
+
+def test_a_changed_bake_file_outside_git_counts_every_build_as_changed(tmp_path):
+    (tmp_path / "Dockerfile").write_text(RELEASE_ARG)
+    (tmp_path / "docker-bake.hcl").write_text('target "app" {\n  args = { ALPINE_VERSION = "3.17" }\n}\n')
+    result = run_module("--changed", "--as-of", "2026-11-26", "docker-bake.hcl", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "(bake target `app` in docker-bake.hcl:1)" in result.stdout.decode()
+    off = run_module("--changed", "--no-build-definitions", "docker-bake.hcl", cwd=tmp_path)
+    assert off.returncode == 0 and off.stdout == b""

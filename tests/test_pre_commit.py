@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alpineguard.discovery import is_dockerfile_name
+from alpineguard.discovery import DEFINITION_NAMES, is_dockerfile_name
 from conftest import REPO
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
@@ -53,14 +53,17 @@ def _clean_env(**extra: str) -> dict:
     "Dockerfile.dockerignore", "api.Dockerfile.dockerignore", ".dockerignore",
     "Dockerfiles", "MyDockerfile", "dockerfile", "Dockerfile-prod", "requirements.txt",
     "package.json", "Containerfile.dockerignore", "api.containerfile.bak", "Dockerfile.d",
+    "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.override.yaml", "compose.override.yml",
+    "docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl", "compose.prod.yaml", "my-compose.yml",
+    "docker-bake.custom.hcl", ".env",
 ])
 @pytest.mark.parametrize("folder", ["", "svc/", "Dockerfile.d/", "a.Dockerfile/"])
 def test_hook_file_patterns_match_discovery(name, folder):
-    """pre-commit passes exactly the files that folder discovery would check."""
+    """pre-commit passes exactly the files that folder discovery would check or read for builds."""
     for hook in _hooks().values():
         path = folder + name
         passed = bool(re.search(hook["files"], path)) and not re.search(hook["exclude"], path)
-        assert passed == is_dockerfile_name(name), (hook["id"], path)
+        assert passed == (is_dockerfile_name(name) or name in DEFINITION_NAMES), (hook["id"], path)
 
 
 def test_manifest_declares_the_three_hooks():
@@ -242,3 +245,20 @@ def test_opted_in_requirement_file_checks_the_dockerfile_that_copies_it(project)
     assert committed.returncode != 0, output
     assert "svc/Dockerfile:3:5: warning AG101" in output
     assert "web/Dockerfile" not in output and "requirements.txt:" not in output
+
+
+def test_a_changed_compose_file_checks_the_dockerfile_its_changed_build_uses(project):
+    project.use("alpineguard")
+    project.write("api/Dockerfile", "ARG ALPINE_VERSION=3.24\nFROM alpine:${ALPINE_VERSION}\nRUN apk add --no-cache tini\n"
+                                    "ENTRYPOINT [\"/sbin/tini\", \"--\"]\nCMD [\"sh\"]\n")
+    project.write("compose.yaml", "services:\n  api:\n    build: api\n")
+    project.git("add", "-A")
+    assert project.git("commit", "-m", "before the hook").returncode == 0
+    assert project.pre_commit("install").returncode == 0
+    project.write("compose.yaml", "services:\n  api:\n    build:\n      context: api\n"
+                                  "      args: {ALPINE_VERSION: \"3.16\"}\n")
+    project.git("add", "-A")
+    committed = project.git("commit", "-m", "only the compose file changes")
+    output = _output(committed)
+    assert committed.returncode != 0, output
+    assert "api/Dockerfile:2:6: warning AG202" in output and "(service `api` in compose.yaml:3)" in output

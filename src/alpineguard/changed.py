@@ -4,6 +4,7 @@ pre-commit passes the files of a commit. A Dockerfile among them is checked itse
 other file (a requirement, package or lock file the user opted in to) is never parsed as
 a Dockerfile: the Dockerfiles under the current folder that copy it in from their build
 context are checked instead, since their dependency findings may have changed with it.
+A changed compose or bake file brings in the Dockerfiles its changed builds use.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 from collections.abc import Iterable
 from typing import Optional
 
-from .discovery import discover, is_dockerfile_name
+from .discovery import COMPOSE_NAMES, DEFINITION_NAMES, definition_names_in, discover, is_dockerfile_name
 
 
 def dockerfiles_for_changes(changed: Iterable[str], context: Optional[str] = None,
@@ -47,3 +48,52 @@ def copies_any(dockerfile: str, files: list[str], context: Optional[str] = None)
         return bool(copied_context_files(dockerfile, context_dir, candidates=inside))
     except Unreadable:
         return False  # not changed itself, and unreadable: nothing to learn from it
+
+
+def is_definition_file(path: str, named: Iterable[str] = ()) -> bool:
+    """A compose or bake file (found by name, or one of `named`), or a compose project's `.env`."""
+    name = os.path.basename(path)
+    if name in DEFINITION_NAMES or os.path.abspath(path) in {os.path.abspath(p) for p in named}:
+        return True
+    return name == ".env" and any(n in COMPOSE_NAMES for n in definition_names_in(os.path.dirname(path) or "."))
+
+
+def dockerfiles_for_definition_changes(changed: Iterable[str], compose_files: Iterable[str] = (),
+                                       bake_files: Iterable[str] = (), profiles: tuple[str, ...] = ()) -> list[str]:
+    """The Dockerfiles that the builds changed in these compose or bake files (or `.env`
+    files) use: each build as the working tree defines it, compared with the build as the
+    last commit (`git show HEAD:...`) defined it. A file git does not know counts as new."""
+    from .builds import load_definitions
+    changed = [os.path.abspath(path) for path in changed]
+    if not changed:
+        return []
+    folders = {}
+    for path in changed:
+        folder = os.path.dirname(path)
+        folders[folder] = definition_names_in(folder)
+    committed = {path: _committed_text(path) for path in changed}
+    options = dict(compose_files=tuple(compose_files), bake_files=tuple(bake_files), profiles=profiles)
+    now = load_definitions(folders, os.environ, **options)
+    before = load_definitions(folders, os.environ, texts=committed, **options)
+    known = {(build.name, build) for build in before.builds()}
+    result = []
+    for build in now.builds():
+        if (build.name, build) not in known and build.dockerfile and os.path.isfile(build.dockerfile):
+            shown = os.path.relpath(build.dockerfile)
+            path = shown if not shown.startswith(os.pardir) else build.dockerfile
+            if path not in result:
+                result.append(path)
+    return result
+
+
+def _committed_text(path: str) -> Optional[str]:
+    """The file as the last commit holds it; None when it is new or git cannot tell."""
+    import subprocess
+    try:
+        done = subprocess.run(["git", "-C", os.path.dirname(path), "show", f"HEAD:./{os.path.basename(path)}"],
+                              capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace")

@@ -194,9 +194,17 @@ def run(argv: Optional[list[str]] = None) -> int:
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
 
+    definitions_changed: list[str] = []
     if args.changed:
-        from .changed import dockerfiles_for_changes
+        from .changed import dockerfiles_for_changes, dockerfiles_for_definition_changes, is_definition_file
         paths = dockerfiles_for_changes(args.paths, settings.context, settings.exclude)
+        if settings.build_definitions:
+            named = settings.compose_files + settings.bake_files
+            definitions_changed = [p for p in args.paths if is_definition_file(p, named)]
+            given = {os.path.abspath(p) for p in paths}
+            paths += [p for p in dockerfiles_for_definition_changes(definitions_changed, settings.compose_files,
+                                                                    settings.bake_files, settings.compose_profiles)
+                      if os.path.abspath(p) not in given]
     else:
         paths = args.paths or ["."]
     gc.freeze()  # start-up is over (see main): what it loaded stays out of later collections
@@ -215,7 +223,7 @@ def run(argv: Optional[list[str]] = None) -> int:
     from .progress import ProgressBar, wanted
     progress = ProgressBar(sys.stderr) if not args.quiet and wanted(sys.stderr, os.environ) else None
     try:
-        results = check_paths(paths, settings, jobs=args.jobs, progress=progress)
+        results = check_paths(paths, settings, jobs=args.jobs, progress=progress, definitions_near=definitions_changed)
     finally:
         if progress is not None:
             progress.close()

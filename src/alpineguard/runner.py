@@ -33,14 +33,16 @@ class Plan:
         self.problems = problems
 
 
-def plan(paths: Iterable[str], settings: Settings) -> Plan:
+def plan(paths: Iterable[str], settings: Settings, definitions_near: Iterable[str] = ()) -> Plan:
     """Each file a run covers, in discovery order, with its settings (and the data of `-`)
     and, unless build definitions are off, the builds of the compose and bake files found.
-    Checking and fixing both walk this list, so they cover the same files the same way."""
+    Checking and fixing both walk this list, so they cover the same files the same way.
+    `definitions_near` are more files whose folders (and those above) hold definitions to
+    read, such as changed compose files (`--changed`)."""
     paths = list(paths)
     folders: Optional[dict[str, list[str]]] = {} if settings.build_definitions else None
     found = list(discover(paths, settings.exclude, folders))
-    definitions = _definitions(paths, folders, settings) if folders is not None else None
+    definitions = _definitions(paths + list(definitions_near), folders, settings) if folders is not None else None
     items: list[Item] = []
     for path in found:
         if path == "-":
@@ -77,13 +79,13 @@ def default_jobs() -> int:
 
 
 def check_paths(paths: Iterable[str], settings: Settings, jobs: Optional[int] = None,
-                progress: Optional[Progress] = None) -> list[FileResult]:
+                progress: Optional[Progress] = None, definitions_near: Iterable[str] = ()) -> list[FileResult]:
     """One result per file found under `paths`, in discovery order (`-` reads stdin).
 
     With `jobs` > 1 (default: one per CPU) and enough files, worker processes check them;
     results come back in the same order, so the report is identical to a serial run's.
     """
-    run = plan(paths, settings)
+    run = plan(paths, settings, definitions_near)
     items = run.items
     jobs = jobs or default_jobs()
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:

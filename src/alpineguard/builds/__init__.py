@@ -31,16 +31,21 @@ class Definitions:
         else:
             self.by_dockerfile.setdefault(build.dockerfile, []).append(build)
 
+    def builds(self) -> list[Build]:
+        return [build for builds in self.by_dockerfile.values() for build in builds] + self.inline
+
     def builds_for(self, path: str) -> list[Build]:
         return self.by_dockerfile.get(os.path.abspath(path), [])
 
 
 def load_definitions(folders: Mapping[str, list[str]], environment: Mapping[str, str],
                      compose_files: Iterable[str] = (), bake_files: Iterable[str] = (),
-                     profiles: tuple[str, ...] = (), shown_from: Optional[str] = None) -> Definitions:
+                     profiles: tuple[str, ...] = (), shown_from: Optional[str] = None,
+                     texts: Optional[Mapping[str, Optional[str]]] = None) -> Definitions:
     """The builds that the definition files in `folders` (folder -> names of definition
     files in it) define, or those of the files named explicitly for either kind.
-    Paths are shown relative to `shown_from` (default: the current folder) where shorter."""
+    Paths are shown relative to `shown_from` (default: the current folder) where shorter;
+    `texts` stands in for some files (see model.read_definition)."""
     from .bake import BakeProject, bake_files_in
     from .compose import ComposeProject, compose_files_in
     base = os.path.abspath(shown_from or os.curdir)
@@ -63,8 +68,8 @@ def load_definitions(folders: Mapping[str, list[str]], environment: Mapping[str,
                 bake_projects.append(found)
     definitions = Definitions()
     projects = [ComposeProject(files, environment, profiles, {p: shown(p) for p in files + [
-        os.path.join(os.path.dirname(files[0]), ".env")]}) for files in compose_projects]
-    projects += [BakeProject(files, environment, {p: shown(p) for p in files}) for files in bake_projects]
+        os.path.join(os.path.dirname(files[0]), ".env")]}, texts) for files in compose_projects]
+    projects += [BakeProject(files, environment, {p: shown(p) for p in files}, texts) for files in bake_projects]
     for project in projects:
         definitions.files += [shown(p) for p in project.files]
         for build in project.builds():

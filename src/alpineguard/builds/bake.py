@@ -21,12 +21,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
-from .model import Build, DefinitionProblem, InlineDockerfile
+from .model import Build, DefinitionProblem, InlineDockerfile, read_definition
 
 BAKE_FILES = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl")
 _REMOTE_CONTEXT = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*$")
-_MAX_FILE_SIZE = 4 * 1024 * 1024
 
 
 def bake_files_in(folder: str, names: Iterable[str]) -> list[str]:
@@ -58,11 +57,13 @@ class _Blocks:
 class BakeProject:
     """The bake files of one folder, read into the builds their targets define."""
 
-    def __init__(self, files: list[str], environment: Mapping[str, str], shown: Optional[dict[str, str]] = None):
+    def __init__(self, files: list[str], environment: Mapping[str, str], shown: Optional[dict[str, str]] = None,
+                 texts: Optional[Mapping[str, Optional[str]]] = None):
         self.files = files
         self.folder = os.path.dirname(os.path.abspath(files[0]))
         self.environment = environment
         self.shown = shown or {}
+        self.texts = texts  # stands in for files (see read_definition)
         self.problems: list[DefinitionProblem] = []
 
     def _show(self, path: str) -> str:
@@ -100,17 +101,8 @@ class BakeProject:
 
     def _read(self, path: str, blocks: _Blocks) -> None:
         shown = self._show(path)
-        try:
-            if os.path.getsize(path) > _MAX_FILE_SIZE:
-                self.problems.append(DefinitionProblem(shown, 1, 1, "larger than 4 MiB; not read"))
-                return
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except UnicodeDecodeError:
-            self.problems.append(DefinitionProblem(shown, 1, 1, "not UTF-8 text"))
-            return
-        except OSError as error:
-            self.problems.append(DefinitionProblem(shown, 1, 1, f"cannot read: {error.strerror or error}"))
+        text = read_definition(path, shown, self.problems, self.texts)
+        if text is None:
             return
         document = self._parse_json(text, shown) if path.endswith(".json") else self._parse_hcl(text, shown)
         if document is None:

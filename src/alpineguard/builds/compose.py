@@ -14,14 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 from .interpolation import DotenvError, InterpolationError, Variables, interpolate, read_dotenv
-from .model import Build, DefinitionProblem, InlineDockerfile
+from .model import Build, DefinitionProblem, InlineDockerfile, read_definition
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
                   "docker-compose.override.yaml")
 _BUILD_KEYS = ("context", "dockerfile", "dockerfile_inline", "args", "target", "platforms", "additional_contexts")
 _REMOTE_CONTEXT = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)")
-_MAX_FILE_SIZE = 4 * 1024 * 1024
 
 
 def compose_files_in(folder: str, names: Iterable[str]) -> list[str]:
@@ -136,12 +135,13 @@ class ComposeProject:
     """The compose files of one project, read into the builds their services define."""
 
     def __init__(self, files: list[str], environment: Mapping[str, str], profiles: tuple[str, ...] = (),
-                 shown: Optional[dict[str, str]] = None):
+                 shown: Optional[dict[str, str]] = None, texts: Optional[Mapping[str, Optional[str]]] = None):
         self.files = files
         self.folder = os.path.dirname(os.path.abspath(files[0]))
         self.environment = environment
         self.profiles = profiles  # empty: every service, whatever its profiles
         self.shown = shown or {}
+        self.texts = texts  # stands in for files (see read_definition)
         self.problems: list[DefinitionProblem] = []
 
     def _show(self, path: str) -> str:
@@ -179,16 +179,14 @@ class ComposeProject:
 
     def _variables(self) -> Variables:
         path = os.path.join(self.folder, ".env")
-        if not os.path.isfile(path):
+        if not (self.texts is not None and path in self.texts) and not os.path.isfile(path):
             return self.environment
-        shown = self._show(path) if path in self.shown else os.path.join(
-            os.path.dirname(self._show(self.files[0])), ".env")
+        shown = self._show(path)
+        text = read_definition(path, shown, self.problems, self.texts)
+        if text is None:
+            return self.environment
         try:
-            with open(path, encoding="utf-8") as handle:
-                dotenv = read_dotenv(handle.read(_MAX_FILE_SIZE), self.environment)
-        except (OSError, UnicodeDecodeError) as error:
-            self.problems.append(DefinitionProblem(shown, 1, 1, f"cannot read: {getattr(error, 'strerror', None) or error}"))
-            return self.environment
+            dotenv = read_dotenv(text, self.environment)
         except DotenvError as error:
             self.problems.append(DefinitionProblem(shown, error.line, 1, f"not a valid .env file: {error}"))
             return self.environment
@@ -196,17 +194,8 @@ class ComposeProject:
 
     def _read(self, path: str) -> Any:
         shown = self._show(path)
-        try:
-            if os.path.getsize(path) > _MAX_FILE_SIZE:
-                self.problems.append(DefinitionProblem(shown, 1, 1, "larger than 4 MiB; not read"))
-                return None
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except UnicodeDecodeError:
-            self.problems.append(DefinitionProblem(shown, 1, 1, "not UTF-8 text"))
-            return None
-        except OSError as error:
-            self.problems.append(DefinitionProblem(shown, 1, 1, f"cannot read: {error.strerror or error}"))
+        text = read_definition(path, shown, self.problems, self.texts)
+        if text is None:
             return None
         document, problems = _load_yaml(text, shown)
         self.problems.extend(problems)

@@ -1,9 +1,13 @@
 """What a build definition says about one build of one Dockerfile, and what went wrong reading it."""
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Optional
 
 from ..record import Record
+
+MAX_DEFINITION_SIZE = 4 * 1024 * 1024
 
 # The value of an argument whose variable is not set here (see interpolation.py).
 Args = tuple[tuple[str, Optional[str]], ...]
@@ -79,3 +83,22 @@ class DefinitionProblem(Record, frozen=True):
         self.line = line
         self.column = column
         self.message = message
+
+
+def read_definition(path: str, shown: str, problems: list[DefinitionProblem],
+                    texts: Optional[Mapping[str, Optional[str]]] = None) -> Optional[str]:
+    """A definition file's text, or None with a problem added; `texts` stands in for the
+    files it names (None: the file is not there, as in an older commit)."""
+    if texts is not None and path in texts:
+        return texts[path]
+    try:
+        if os.path.getsize(path) > MAX_DEFINITION_SIZE:
+            problems.append(DefinitionProblem(shown, 1, 1, "larger than 4 MiB; not read"))
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        problems.append(DefinitionProblem(shown, 1, 1, "not UTF-8 text"))
+    except OSError as error:
+        problems.append(DefinitionProblem(shown, 1, 1, f"cannot read: {error.strerror or error}"))
+    return None
