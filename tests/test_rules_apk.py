@@ -63,6 +63,22 @@ def test_ag101_not_in_a_debian_stage_and_not_for_apk_del():
     assert lint("FROM alpine:3.24\nRUN apk del curl\n", select="AG101") == []
 
 
+def test_ag101_no_network_fetches_no_index():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-network --virtual .rundeps libgcc\n", select="AG101") == []
+
+
+def test_ag101_only_the_final_stage_and_its_ancestors():
+    findings = lint("""
+        FROM alpine:3.24 AS build
+        RUN apk add build-base
+        FROM alpine:3.24 AS base
+        RUN apk add curl
+        FROM base
+        COPY --from=build /out /out
+        """, select="AG101")
+    assert where(findings) == [("AG101", 4, 5)]
+
+
 # AG102 apk-update-own-layer
 
 def test_ag102_lone_update():
@@ -73,6 +89,14 @@ def test_ag102_lone_update():
 def test_ag102_update_followed_by_add_in_the_same_run_is_not_a_finding():
     assert where(lint("FROM alpine:3.24\nRUN apk update && apk add curl\n", select="AG102")) == []
     assert where(lint("FROM alpine:3.24\nRUN apk add curl && apk update\n", select="AG102")) == [("AG102", 2, 21)]
+
+
+def test_ag102_update_that_leaves_no_index():
+    assert lint("FROM alpine:3.24\nRUN apk update --no-cache\n", select="AG102") == []
+    assert lint("FROM alpine:3.24\nRUN apk update && rm -rf /var/cache/apk/*\n", select="AG102") == []
+    assert lint("FROM alpine:3.24\nRUN --mount=type=cache,target=/var/cache/apk apk update\n", select="AG102") == []
+    assert where(lint("FROM alpine:3.24\nRUN rm -rf /var/cache/apk/* && apk update\n",
+                      select="AG102")) == [("AG102", 2, 32)]
 
 
 # AG103 apk-upgrade
@@ -121,6 +145,60 @@ def test_ag104_variable_package_list_and_runtime_packages():
     assert [(f.start, f.message.split("`")[1]) for f in findings] == [((3, 24), "gcc"), ((3, 24), "linux-headers")]
 
 
+def test_ag104_a_package_named_twice_is_reported_once():
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache gcc musl-dev gcc && apk add --no-cache gcc\n",
+                    select="AG104")
+    assert where(findings) == [("AG104", 2, 24), ("AG104", 2, 28)]
+
+
+def test_ag104_a_comment_that_says_why_the_package_stays():
+    assert lint("""
+        FROM alpine:3.24
+        RUN apk add --no-cache \\
+            curl \\
+            # jlink --strip-debug needs objcopy
+            # (error: cannot run program "objcopy")
+            binutils
+        """, select="AG104") == []
+    assert lint("""
+        FROM alpine:3.24
+        # libmagic-dev: python-magic loads the unversioned libmagic.so at runtime
+        RUN apk add --no-cache libmagic-dev
+        """, select="AG104") == []
+
+
+def test_ag104_a_comment_that_gives_a_build_reason_or_none_keeps_the_finding():
+    findings = lint("""
+        FROM alpine:3.24
+        RUN apk add --no-cache \\
+            # needed to build greenlet
+            gcc \\
+            # headers
+            musl-dev \\
+            make
+        # make is used in the entrypoint? no: this comment names no reason to keep it
+        """, select="AG104")
+    assert [f.message.split("`")[1] for f in findings] == ["gcc", "musl-dev", "make"]
+    below = lint("FROM alpine:3.24\nRUN apk add --no-cache \\\n    # keep curl at runtime\n    gcc curl\n",
+                 select="AG104")
+    assert [f.message.split("`")[1] for f in below] == ["gcc"]  # the comment is about another line's word
+
+
+def test_ag104_images_whose_purpose_is_building():
+    tools = "RUN apk add --no-cache gcc musl-dev\n"
+    assert lint("FROM golang:1.22-alpine3.20\n" + tools, select="AG104") == []  # a toolchain extended
+    assert lint("FROM mcr.microsoft.com/dotnet/sdk:8.0-alpine\n" + tools, select="AG104") == []
+    assert lint("FROM alpine:3.24\nENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo\n" + tools,
+                select="AG104") == []
+    assert lint("FROM alpine:3.24\n" + tools + 'ENTRYPOINT ["cargo"]\n', select="AG104") == []
+    for path in (".devcontainer/Dockerfile", "ci/Dockerfile", "docker/Dockerfile.build", "dev.Dockerfile"):
+        assert lint("FROM alpine:3.24\n" + tools, select="AG104", path=path) == [], path
+    # An application run on a toolchain image, or a Makefile as task runner, is still checked.
+    assert len(lint("FROM golang:1.22-alpine3.20\n" + tools + 'CMD ["/app"]\n', select="AG104")) == 2
+    assert len(lint("FROM alpine:3.24\n" + tools + "CMD make serve\n", select="AG104")) == 2
+    assert len(lint("FROM alpine:3.24\n" + tools, select="AG104", path="build/app/Dockerfile")) == 2
+
+
 # AG105 apk-del-later-layer
 
 def test_ag105_delete_in_a_later_run():
@@ -140,6 +218,18 @@ def test_ag105_same_run_and_inherited_stage():
     assert where(findings) == [("AG105", 4, 13)]
 
 
+def test_ag105_builder_stage_is_not_checked_and_the_advice_is_to_merge():
+    assert lint("""
+        FROM alpine:3.24 AS build
+        RUN apk add --no-cache gcc
+        RUN make && apk del gcc
+        FROM alpine:3.24
+        COPY --from=build /out /out
+        """, select="AG105") == []
+    finding, = lint("FROM alpine:3.24\nRUN apk add --no-cache gcc\nRUN make && apk del gcc\n", select="AG105")
+    assert "merge the two RUNs" in finding.message
+
+
 # AG106 apk-del-repeats-list
 
 def test_ag106_two_repeated_packages():
@@ -152,6 +242,16 @@ def test_ag106_two_repeated_packages():
 def test_ag106_one_package_or_a_virtual_is_fine():
     assert lint("FROM alpine:3.24\nRUN apk add --no-cache gcc && apk del gcc\n", select="AG106") == []
     assert lint("FROM alpine:3.24\nRUN apk add --no-cache -t .b gcc g++ && apk del .b\n", select="AG106") == []
+
+
+def test_ag106_cites_each_apk_add_the_packages_came_from():
+    finding, = lint("""
+        FROM alpine:3.24
+        RUN apk add --no-cache gcc \\
+         && apk add --no-cache musl-dev \\
+         && make && apk del gcc musl-dev gcc
+        """, select="AG106")
+    assert "repeats gcc, musl-dev from the apk adds at lines 2 and 3" in finding.message
 
 
 # AG107 virtual-not-deleted
@@ -176,6 +276,21 @@ def test_ag107_delete_of_an_undefined_virtual():
         ((2, 34), "kept"), ((2, 56), "undefined")]
 
 
+def test_ag107_virtual_packages_kept_on_purpose():
+    for name in (".ruby-rundeps", ".varnish-run-deps", ".persistent-deps", "runtime-tools"):
+        assert lint(f"FROM alpine:3.24\nRUN apk add --no-cache --virtual {name} make libffi-dev\n",
+                    select="AG107") == [], name
+    assert lint("FROM golang:1.22-alpine3.20\nRUN apk add --no-cache -t .b gcc\n", select="AG107") == []
+
+
+def test_ag107_deleted_in_a_later_run_is_left_to_ag105():
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache -t .b gcc\nRUN make && apk del .b\n", select="AG10")
+    assert where(findings) == [("AG105", 3, 21)]
+    findings = lint("FROM alpine:3.24 AS base\nRUN apk add --no-cache -t .b gcc\nFROM base\nRUN apk del .b\n",
+                    select="AG10")
+    assert where(findings) == [("AG105", 4, 13)]
+
+
 # AG108 apk-edge-repository
 
 def test_ag108_edge_repository_and_tag():
@@ -194,6 +309,15 @@ def test_ag108_stable_repository_and_edge_image_are_fine():
                 select="AG108") == []
 
 
+def test_ag108_names_the_branch():
+    messages = [f.message for f in lint("""
+        FROM alpine:3.24
+        RUN apk add --no-cache -X https://dl-cdn.alpinelinux.org/alpine/edge/main musl \\
+         && apk add --no-cache --repository=https://dl-cdn.alpinelinux.org/alpine/edge/testing foo
+        """, select="AG108")]
+    assert ["(edge/main)" in messages[0], "(edge/testing)" in messages[1]] == [True, True]
+
+
 # AG109 apk-allow-untrusted
 
 def test_ag109_allow_untrusted():
@@ -204,3 +328,8 @@ def test_ag109_allow_untrusted():
 
 def test_unknown_base_using_apk_is_taken_as_alpine():
     assert where(lint("FROM registry.example/base:1\nRUN apk add curl\n", select="AG101")) == [("AG101", 2, 5)]
+
+
+def test_ag109_more_packages_than_shown_end_in_an_ellipsis():
+    finding, = lint("FROM alpine:3.24\nRUN apk add --no-cache --allow-untrusted a b c d\n", select="AG109")
+    assert "installs a, b, c, ... without" in finding.message

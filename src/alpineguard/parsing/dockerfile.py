@@ -510,7 +510,8 @@ class _StageBuilder:
         if triggers:
             child = Stage(index=stage.index, name=None, from_instruction=stage.from_instruction,
                           image_word=stage.image_word, image=stage.image, parent=stage, kind=stage.kind,
-                          kind_inferred=stage.kind_inferred, alpine_release=stage.alpine_release)
+                          kind_inferred=stage.kind_inferred, alpine_release=stage.alpine_release,
+                          feeds_final=True)  # the triggers' layers ship in the child image
             for trigger in triggers:
                 self._place(trigger, child)
             self._finish(child)

@@ -1,6 +1,7 @@
 """AG1xx: apk usage and image size."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Optional
 
@@ -45,6 +46,14 @@ def _removes_cache(command: Command) -> bool:
     if command.name == "rm":
         return any(w.value in _CACHE_REMOVAL_ARGS for w in argv[1:])
     return command.name == "apk" and [w.value for w in argv[1:3]] in (["cache", "clean"], ["cache", "purge"])
+
+
+def _leaves_index(ins: Instruction, call: ApkCall) -> bool:
+    """Whether this apk call leaves a downloaded package index in the RUN's layer: not
+    with `--no-cache` or `--no-network` (nothing is fetched), nor when the RUN removes
+    the cache after it or mounts a cache or tmpfs over it."""
+    return not (call.has("no-cache") or call.has("no-network") or _cache_mounted(ins)
+                or _sequel(ins).removes_cache_after(call.command))
 
 
 def _later(ins: Instruction, command: Command) -> list[Command]:
@@ -181,21 +190,19 @@ Without `--no-cache`, apk stores the package index it downloads under `/var/cach
 and that copy ships in the image layer (a few MB per repository). `--no-cache` fetches
 the index to a temporary place and removes it. A later `rm -rf /var/cache/apk/*` or
 `apk cache clean` in the same RUN, or a BuildKit cache/tmpfs mount on /var/cache/apk,
-also keeps it out of the layer. A lone `apk update` in its own RUN is reported as
-AG102 instead. hadolint's DL3019 is the same check.""",
+also keeps it out of the layer; `apk add --no-network` fetches no index at all. Only
+the final stage and the stages it inherits from are checked: a builder stage's layers
+never ship. A lone `apk update` in its own RUN is reported as AG102 instead. hadolint's
+DL3019 is the same check.""",
       bad="RUN apk update && apk add curl",
       good="RUN apk add --no-cache curl",
       fix="Add `--no-cache` to the apk command; drop `apk update &&` and `-U`/`--update`. When "
           "the RUN also removes `/var/cache/apk`, every apk call in it gets `--no-cache` and the "
           "removal goes.")
 def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    for _stage, ins, calls in apk_runs(df):
-        if _cache_mounted(ins):
-            continue
+    for _stage, ins, calls in apk_runs(df, final_only=True):
         for call in calls:
-            if call.subcommand not in _INDEX_FETCHING or call.has("no-cache"):
-                continue
-            if _sequel(ins).removes_cache_after(call.command):
+            if call.subcommand not in _INDEX_FETCHING or not _leaves_index(ins, call):
                 continue
             if call.subcommand == "update":
                 if not _sequel(ins).installs_after(call.command):
@@ -217,7 +224,9 @@ def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 `RUN apk update` on its own caches the package index in a layer of its own. The build
 cache keeps that layer while later `RUN apk add` layers change, so the index goes stale
 and the image carries a copy of it. `apk add --no-cache` fetches a fresh index in the
-RUN that needs it.""",
+RUN that needs it. An update that leaves nothing behind is not reported: with
+`--no-cache`, or where the RUN removes the cache after it or mounts a cache over it
+(the cleanup AG101 credits).""",
       bad="RUN apk update\nRUN apk add --no-cache curl",
       good="RUN apk add --no-cache curl",
       fix="Remove the lone `apk update` and add `--no-cache` to the `apk add` that follows it in the "
@@ -225,7 +234,8 @@ RUN that needs it.""",
 def apk_update_own_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for stage, ins, calls in apk_runs(df):
         for call in calls:
-            if call.subcommand == "update" and not _sequel(ins).installs_after(call.command):
+            if call.subcommand == "update" and not _sequel(ins).installs_after(call.command) \
+                    and _leaves_index(ins, call):
                 yield Hit.at(call.apk_word, f"apk update at line {call.apk_word.start[0]} installs nothing "
                              "in its RUN: the index is cached in a layer of its own; "
                              "fold it into apk add --no-cache", _fold_update_fix(df, stage, ins, call))
@@ -272,23 +282,136 @@ Compilers, headers and build tools (`build-base`, `gcc`, `musl-dev`, `*-dev`,
 `linux-headers`, `make`, `cmake`, `cargo`, ...) are needed to build, not to run. Left in
 the final stage they add tens of MB and attack surface. Install them as a virtual
 package and delete it in the same RUN, or build in an earlier stage and copy the result.
-Builder stages that the final stage does not inherit from are not checked.""",
+Builder stages that the final stage does not inherit from are not checked.
+
+Packages kept on purpose are not reported:
+- a package a comment explains: on its own line right below a comment inside the RUN
+  (`# jlink --strip-debug needs objcopy` above `binutils`), or named by a comment in or
+  right above the RUN; the comment gives a reason to keep it (needs, used by, loads, at
+  runtime) and none to build with it (build, compile, headers, install);
+- everything in an image whose purpose is building (a toolchain or CI image): it
+  extends a toolchain image (`golang`, `rust`, `gcc`, `maven`, `gradle`, `swift`,
+  `haskell`, `buildpack-deps`, `dotnet/sdk`) without a program of its own to run (an
+  application run on a toolchain image is checked), it installs a toolchain (ENV
+  `RUSTUP_HOME`, `CARGO_HOME`, `GOLANG_VERSION`, `GRADLE_HOME`, `MAVEN_HOME`,
+  `DOTNET_SDK_VERSION`), its ENTRYPOINT or CMD runs a compiler or build tool (`gcc`,
+  `cargo`, `go`, `gradle`, `mvn`, ...; not `make`, a common task runner), or its path
+  says so (`.devcontainer/`, `ci/`, `toolchain/`, `builder/`, `Dockerfile.ci`,
+  `Dockerfile.build`, `Dockerfile.dev`).
+
+A package named twice in one RUN is reported once.""",
       bad="RUN apk add --no-cache gcc musl-dev && pip install -r requirements.txt",
       good="""RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\
  && pip install -r requirements.txt \\
  && apk del .build-deps""",
       fix="Move the packages into `--virtual .build-deps` and `apk del .build-deps` at the end of the RUN.")
 def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    if is_build_image(df):
+        return
     for stage, ins, calls in apk_runs(df, final_only=True):
+        reported: set[str] = set()
         for call in calls:
             if call.subcommand != "add" or call.virtual is not None:
                 continue
             for word in call.packages:
                 name = package_name(word)
-                if is_build_only(name) and not _sequel(ins).deleted_after(call.command, name):
-                    yield Hit.at(word, f"build-only package `{name}` stays in the final image "
-                                 f"(stage {_stage_label(stage)}); install it in a virtual package and "
-                                 "apk del it in the same RUN, or build in a separate stage")
+                if (name in reported or not is_build_only(name)
+                        or _sequel(ins).deleted_after(call.command, name) or kept_on_purpose(df, ins, word)):
+                    continue
+                reported.add(name)
+                yield Hit.at(word, f"build-only package `{name}` stays in the final image "
+                             f"(stage {_stage_label(stage)}); install it in a virtual package and "
+                             "apk del it in the same RUN, or build in a separate stage")
+
+
+_TOOLCHAIN_IMAGES = frozenset({"golang", "rust", "gcc", "maven", "gradle", "swift", "haskell", "buildpack-deps"})
+_TOOLCHAIN_ENV = frozenset({"RUSTUP_HOME", "CARGO_HOME", "GOLANG_VERSION", "GRADLE_HOME", "MAVEN_HOME",
+                            "DOTNET_SDK_VERSION"})
+# Programs that make an image a build environment when it runs them; not `make`, which
+# images also use as a task runner (`CMD make server`).
+_BUILD_PROGRAMS = frozenset({"gcc", "cc", "g++", "c++", "clang", "cargo", "rustc", "rustup", "go", "mvn", "gradle",
+                             "ninja", "meson", "bazel", "bazelisk"})
+_BUILD_PATH_PARTS = frozenset({".devcontainer", "devcontainer", "ci", ".ci", ".circleci", ".gitlab", "toolchain",
+                               "toolchains", "builder", "builders", "buildenv", "build-env", "sdk"})
+_BUILD_FILE_SUFFIXES = frozenset({"ci", "build", "builder", "dev", "devcontainer", "toolchain", "sdk"})
+
+
+def is_build_image(df: Dockerfile) -> bool:
+    """Whether the image the file builds is itself for building (a toolchain or CI image),
+    so that compilers and headers in it are its purpose, not leftovers."""
+    final = df.final_stage
+    if final is None:
+        return False
+    if _TOOLCHAIN_ENV & final.env.keys():
+        return True
+    program = _final_program(final)
+    if program in _BUILD_PROGRAMS:
+        return True
+    root = final.root.image.path
+    if program is None and (root.rsplit("/", 1)[-1] in _TOOLCHAIN_IMAGES
+                            or root.endswith(("dotnet/sdk", "dotnet/core/sdk"))):
+        return True  # a toolchain image extended, not an application run on one
+    parts = df.path.replace("\\", "/").lower().split("/")
+    name = parts[-1]
+    suffixes = {piece for piece in (name.partition(".")[2], name.rpartition(".")[0]) if piece}
+    return bool(_BUILD_PATH_PARTS & set(parts[:-1])) or (
+        name.startswith(("dockerfile", "containerfile")) and bool(_BUILD_FILE_SUFFIXES & suffixes)) or (
+        name.endswith((".dockerfile", ".containerfile")) and bool(_BUILD_FILE_SUFFIXES & suffixes))
+
+
+def _final_program(final: Stage) -> Optional[str]:
+    """The program the image runs: the first word of its ENTRYPOINT, else of its CMD."""
+    for keyword in ("ENTRYPOINT", "CMD"):
+        for stage in final.lineage():
+            last = next((i for i in reversed(stage.instructions) if i.keyword == keyword), None)
+            if last is None:
+                continue
+            words = last.exec_form if last.exec_form is not None else last.args.text.split()
+            if not words:
+                break
+            first = words[0] if isinstance(words[0], str) else words[0].value
+            return first.rsplit("/", 1)[-1]
+    return None
+
+
+def kept_on_purpose(df: Dockerfile, ins: Instruction, word: Word) -> bool:
+    """A comment says why the package stays in the image: right above the line that holds
+    this package alone inside the RUN, or naming the package in or right above the RUN;
+    and it gives a reason to keep it (`needs`, `used by`, `at runtime`, `loads`), not
+    one to build with it (`build`, `compile`, `headers`, `install`, `foo.h`)."""
+    lines = df.lines
+    line = word.start[0]
+    if line > ins.start[0] and lines[line - 1].strip().rstrip("\\").strip() == word.raw:
+        block = []
+        above = line - 1
+        while above > ins.start[0] and lines[above - 1].strip().startswith("#"):
+            block.append(lines[above - 1].strip())
+            above -= 1
+        if block and _keep_reason(" ".join(block)):
+            return True
+    name = re.compile(rf"(?<![\w.-]){re.escape(package_name(word))}(?![\w-])")
+    return any(name.search(comment) and _keep_reason(comment) for comment in _comments(df, ins))
+
+
+_KEEP_WORDS = re.compile(r"\b(?:needs?|needed|requires?|required|used by|loads?|dlopen|keep|kept|"
+                         r"runtime|run time|at run)\b", re.IGNORECASE)
+_BUILD_WORDS = re.compile(r"\bbuild|\bcompil|\bheaders?\b|\binstall|\.h\b|\btemporar", re.IGNORECASE)
+
+
+def _keep_reason(comment: str) -> bool:
+    return bool(_KEEP_WORDS.search(comment)) and not _BUILD_WORDS.search(comment)
+
+
+def _comments(df: Dockerfile, ins: Instruction) -> list[str]:
+    """Comment lines inside the RUN and in the block right above it."""
+    if "apk-comments" not in ins.derived:
+        lines = df.lines
+        first = ins.start[0] - 1
+        while first > 0 and lines[first - 1].strip().startswith("#"):
+            first -= 1
+        ins.derived["apk-comments"] = [text.strip() for text in lines[first:ins.end_line]
+                                       if text.strip().startswith("#")]
+    return ins.derived["apk-comments"]
 
 
 def _stage_label(stage: Stage) -> str:
@@ -300,12 +423,14 @@ def _stage_label(stage: Stage) -> str:
       triggers=True,
       rationale="""
 Each RUN is a layer. Deleting in a later layer hides the files but the earlier layer
-still holds them, so the image does not get smaller. Delete in the RUN that installed.""",
+still holds them, so the image does not get smaller. Install and delete in one RUN:
+merge the two RUNs (with a virtual package for the build tools). Only the final stage
+and the stages it inherits from are checked: a builder stage's layers never ship.""",
       bad="RUN apk add --no-cache gcc\nRUN make && apk del gcc",
       good="RUN apk add --no-cache --virtual .build-deps gcc && make && apk del .build-deps")
 def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for stage in df.stages:
-        if not stage.uses_apk:
+        if not stage.uses_apk or not stage.feeds_final:
             continue
         added_at: dict[str, int] = {}
         for current, ins in stage.runs_in_build_order():
@@ -320,8 +445,8 @@ def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                         name = package_name(word)
                         if name in added_at and name not in same_run:
                             yield Hit.at(word, f"apk del `{name}` removes a package added by the RUN at "
-                                         f"line {added_at[name]}; that layer still holds it, so the "
-                                         "image does not shrink")
+                                         f"line {added_at[name]}; that layer still holds it, so the image "
+                                         "does not shrink: merge the two RUNs so one installs and deletes it")
             for name in same_run:
                 added_at.setdefault(name, ins.line)
 
@@ -340,20 +465,22 @@ changes. A virtual package names the set once: `apk add --virtual .build-deps ..
           "would take packages meant to stay with it.")
 def apk_del_repeats_list(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for _stage, ins, calls in apk_runs(df):
-        added: dict[str, int] = {}
+        added: dict[str, int] = {}  # package -> line of the `apk` word that added it
         adds: list[ApkCall] = []
         for call in calls:
             if call.subcommand == "add" and call.virtual is None:
                 adds.append(call)
                 for word in call.packages:
-                    added.setdefault(package_name(word), word.start[0])
+                    added.setdefault(package_name(word), call.apk_word.start[0])
             elif call.subcommand == "del":
-                repeated = [package_name(w) for w in call.packages if package_name(w) in added]
+                repeated = list(dict.fromkeys(package_name(w) for w in call.packages if package_name(w) in added))
                 if len(repeated) >= 2:
-                    yield Hit.at(call.apk_word, f"apk del repeats {', '.join(repeated)} from the apk add "
-                                 f"at line {added[repeated[0]]}; install them as a virtual package "
-                                 "(apk add --virtual .build-deps ...) and apk del .build-deps",
-                                 _virtual_package_fix(df, adds, call))
+                    lines = sorted({added[name] for name in repeated})
+                    where = (f"the apk add at line {lines[0]}" if len(lines) == 1 else
+                             "the apk adds at lines " + ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}")
+                    yield Hit.at(call.apk_word, f"apk del repeats {_listing(repeated, 4)} from {where}; "
+                                 "install them as a virtual package (apk add --virtual .build-deps ...) "
+                                 "and apk del .build-deps", _virtual_package_fix(df, adds, call))
 
 
 def _virtual_name(df: Dockerfile) -> str:
@@ -397,11 +524,14 @@ def _virtual_package_fix(df: Dockerfile, adds: list[ApkCall], delete: ApkCall) -
       rationale="""
 `apk add --virtual .build-deps gcc ...` only helps if `apk del .build-deps` follows in
 the same RUN; otherwise the build tools stay in the image. And `apk del .name` for a
-virtual package nobody defined deletes nothing (usually a typo). A virtual package of
-runtime libraries that is meant to stay (`.python-rundeps`, `.app-rundeps`) is fine.""",
+virtual package nobody defined deletes nothing (usually a typo). Not reported: a virtual
+package named for what stays (`.python-rundeps`, `.varnish-run-deps`, `.persistent-deps`,
+`runtime-tools`), one that a later RUN deletes (AG105 reports that, with the advice to
+merge the RUNs), and build tools in an image whose purpose is building (see AG104).""",
       bad="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make",
       good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps")
 def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+    build_image = is_build_image(df)
     for stage in df.stages:
         if not stage.uses_apk:
             continue
@@ -411,12 +541,15 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                 virtual = call.virtual
                 if call.subcommand == "add" and virtual is not None:
                     defined.add(virtual.value)
-                    build_only = [package_name(w) for w in call.packages if is_build_only(package_name(w))]
-                    if (current is stage and stage.feeds_final and build_only
-                            and not _sequel(ins).deleted_after(call.command, virtual.value)):
+                    build_only = list(dict.fromkeys(package_name(w) for w in call.packages
+                                                    if is_build_only(package_name(w))))
+                    if (current is stage and stage.feeds_final and build_only and not build_image
+                            and not kept_virtual(virtual.value)
+                            and not _sequel(ins).deleted_after(call.command, virtual.value)
+                            and not _deleted_later(df, stage, ins, virtual.value)):
                         yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
-                                     f"({', '.join(build_only[:4])}) but is never deleted in this RUN; "
-                                     f"add `apk del {virtual.value}` at its end")
+                                     f"({_listing(build_only, 4)}) but is never deleted; "
+                                     f"add `apk del {virtual.value}` at the end of this RUN")
                 elif call.subcommand == "del" and current is stage:
                     for word in call.packages:
                         if (word.value.startswith(".") and word.value not in defined
@@ -425,9 +558,45 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                                          "is defined in this stage")
 
 
-def _is_edge(value: str) -> bool:
+_KEPT_VIRTUAL_WORDS = frozenset({"run", "rundep", "rundeps", "runtime", "persistent", "keep"})
+
+
+def kept_virtual(name: str) -> bool:
+    """A virtual package named for what stays (`.ruby-rundeps`, `.run-deps`,
+    `.persistent-deps`, `runtime-tools`): kept on purpose, whatever it holds."""
+    return bool(_KEPT_VIRTUAL_WORDS & set(re.split(r"[-_.]+", name.lower())))
+
+
+def _deleted_later(df: Dockerfile, stage: Stage, ins: Instruction, name: str) -> bool:
+    """Whether a later RUN of this stage or of a stage built on it deletes `name` (AG105's
+    finding then, with the right advice: merge the RUNs)."""
+    later = False
+    for current in df.stages:
+        if stage not in current.lineage():
+            continue
+        for run in current.instructions:
+            if run is ins:
+                later = True
+                continue
+            if run.keyword == "RUN" and (later or current is not stage) and any(
+                    call.subcommand == "del" and any(package_name(w) == name for w in call.packages)
+                    for call in apk_calls(run.commands)):
+                return True
+    return False
+
+
+def _listing(names: list[str], most: int) -> str:
+    """`a, b, c` or `a, b, c, ...` when there are more than `most`."""
+    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
+
+
+def _edge_branch(value: str) -> Optional[str]:
+    """`edge/main`, `edge/community`, `edge/testing` (or `testing`) for a repository URL
+    on Alpine's development branch, else None."""
     parts = value.rstrip("/").split("/")
-    return "edge" in parts or parts[-1] == "testing"
+    if "edge" in parts:
+        return "/".join(parts[parts.index("edge"):][:2])
+    return "testing" if parts[-1] == "testing" else None
 
 
 @rule("AG108", "apk-edge-repository", "warning",
@@ -446,8 +615,10 @@ def apk_edge_repository(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         for call in calls:
             for word in call.values.get("repository", []):
                 value = word.value[2:] if word.value.startswith("-X") else word.value
-                if _is_edge(value):
-                    yield Hit.at(word, f"repository `{value}` is edge/testing, mixed into a stable release")
+                branch = _edge_branch(value)
+                if branch is not None:
+                    yield Hit.at(word, f"repository `{value}` is Alpine's development branch ({branch}), "
+                                 "mixed into a stable release")
             if call.subcommand == "add":
                 for word in call.packages:
                     tag = word.value.partition("@")[2].split("=", 1)[0].split(">", 1)[0].split("<", 1)[0]
@@ -470,5 +641,5 @@ def apk_allow_untrusted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         for call in calls:
             word = call.options.get("allow-untrusted")
             if word is not None:
-                names = ", ".join(w.value for w in call.packages[:3]) or "packages"
+                names = _listing([w.value for w in call.packages], 3) or "packages"
                 yield Hit.at(word, f"--allow-untrusted installs {names} without signature checks")
