@@ -63,6 +63,11 @@ def test_ag101_not_in_a_debian_stage_and_not_for_apk_del():
     assert lint("FROM alpine:3.24\nRUN apk del curl\n", select="AG101") == []
 
 
+def test_ag101_update_names_the_command_that_follows_it():
+    finding = lint("FROM alpine:3.24\nRUN apk update && apk upgrade\n", select="AG101")[0]
+    assert "let the apk upgrade that follows" in finding.message
+
+
 def test_ag101_no_network_fetches_no_index():
     assert lint("FROM alpine:3.24\nRUN apk add --no-network --virtual .rundeps libgcc\n", select="AG101") == []
 
@@ -230,6 +235,18 @@ def test_ag105_builder_stage_is_not_checked_and_the_advice_is_to_merge():
     assert "merge the two RUNs" in finding.message
 
 
+def test_ag105_one_finding_per_earlier_run_at_its_first_package():
+    findings = lint("""
+        FROM alpine:3.24
+        RUN apk add --no-cache gcc make musl-dev
+        RUN apk add --no-cache git
+        RUN make && apk del gcc make musl-dev git
+        """, select="AG105")
+    assert where(findings) == [("AG105", 4, 21), ("AG105", 4, 39)]
+    assert "apk del removes gcc, make, musl-dev, packages added by the RUN at line 2" in findings[0].message
+    assert "apk del `git` removes a package added by the RUN at line 3" in findings[1].message
+
+
 # AG106 apk-del-repeats-list
 
 def test_ag106_two_repeated_packages():
@@ -286,6 +303,8 @@ def test_ag107_virtual_packages_kept_on_purpose():
 def test_ag107_deleted_in_a_later_run_is_left_to_ag105():
     findings = lint("FROM alpine:3.24\nRUN apk add --no-cache -t .b gcc\nRUN make && apk del .b\n", select="AG10")
     assert where(findings) == [("AG105", 3, 21)]
+    findings = lint("FROM alpine:3.24\nRUN apk add --no-cache gcc\nRUN make && apk del gcc\n", select="AG10")
+    assert where(findings) == [("AG105", 3, 21)]  # and no AG104 for the same gcc
     findings = lint("FROM alpine:3.24 AS base\nRUN apk add --no-cache -t .b gcc\nFROM base\nRUN apk del .b\n",
                     select="AG10")
     assert where(findings) == [("AG105", 4, 13)]

@@ -207,8 +207,10 @@ def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
             if call.subcommand == "update":
                 if not _sequel(ins).installs_after(call.command):
                     continue  # AG102 reports a lone update
+                follower = next(c.subcommand for c in apk_calls(_later(ins, call.command))
+                                if c.subcommand in ("add", "upgrade"))
                 yield Hit.at(call.apk_word, "apk update stores the package index in the layer; "
-                             "let the apk add that follows fetch it with --no-cache",
+                             f"let the apk {follower} that follows fetch it with --no-cache",
                              no_cache_fix(df, ins, call))
                 continue
             what = " ".join(w.value for w in call.packages[:4]) + (" ..." if len(call.packages) > 4 else "")
@@ -299,7 +301,8 @@ Packages kept on purpose are not reported:
   says so (`.devcontainer/`, `ci/`, `toolchain/`, `builder/`, `Dockerfile.ci`,
   `Dockerfile.build`, `Dockerfile.dev`).
 
-A package named twice in one RUN is reported once.""",
+A package named twice in one RUN is reported once; one that a later RUN deletes is
+AG105's finding (merge the RUNs).""",
       bad="RUN apk add --no-cache gcc musl-dev && pip install -r requirements.txt",
       good="""RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\
  && pip install -r requirements.txt \\
@@ -315,8 +318,8 @@ def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                 continue
             for word in call.packages:
                 name = package_name(word)
-                if (name in reported or not is_build_only(name)
-                        or _sequel(ins).deleted_after(call.command, name) or kept_on_purpose(df, ins, word)):
+                if (name in reported or not is_build_only(name) or _sequel(ins).deleted_after(call.command, name)
+                        or _deleted_later(df, stage, ins, name) or kept_on_purpose(df, ins, word)):
                     continue
                 reported.add(name)
                 yield Hit.at(word, f"build-only package `{name}` stays in the final image "
@@ -441,12 +444,20 @@ def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     if call.virtual is not None:
                         same_run.add(call.virtual.value)
                 elif call.subcommand == "del" and current is stage:
+                    by_run: dict[int, list[Word]] = {}  # one finding per earlier RUN, at its first package
                     for word in call.packages:
                         name = package_name(word)
                         if name in added_at and name not in same_run:
-                            yield Hit.at(word, f"apk del `{name}` removes a package added by the RUN at "
-                                         f"line {added_at[name]}; that layer still holds it, so the image "
-                                         "does not shrink: merge the two RUNs so one installs and deletes it")
+                            by_run.setdefault(added_at[name], []).append(word)
+                    for line, words in by_run.items():
+                        names = list(dict.fromkeys(package_name(w) for w in words))
+                        if len(names) == 1:
+                            what, it = f"`{names[0]}` removes a package", "it"
+                        else:
+                            what, it = f"removes {_listing(names, 4)}, packages", "them"
+                        yield Hit.at(words[0], f"apk del {what} added by the RUN at line {line}; that layer "
+                                     f"still holds {it}, so the image does not shrink: merge the two RUNs so one "
+                                     f"installs and deletes {it}")
             for name in same_run:
                 added_at.setdefault(name, ins.line)
 
@@ -570,19 +581,20 @@ def kept_virtual(name: str) -> bool:
 def _deleted_later(df: Dockerfile, stage: Stage, ins: Instruction, name: str) -> bool:
     """Whether a later RUN of this stage or of a stage built on it deletes `name` (AG105's
     finding then, with the right advice: merge the RUNs)."""
-    later = False
-    for current in df.stages:
-        if stage not in current.lineage():
-            continue
-        for run in current.instructions:
-            if run is ins:
-                later = True
-                continue
-            if run.keyword == "RUN" and (later or current is not stage) and any(
-                    call.subcommand == "del" and any(package_name(w) == name for w in call.packages)
-                    for call in apk_calls(run.commands)):
-                return True
-    return False
+    if "apk-deleted-later" not in ins.derived:
+        deleted: set[str] = set()
+        for current in df.stages:
+            if not current.feeds_final or stage not in current.lineage():
+                continue  # a deletion in a stage that never ships frees nothing that ships
+            runs = current.instructions
+            if current is stage:
+                runs = runs[runs.index(ins) + 1:]
+            for run in runs:
+                if run.keyword == "RUN":
+                    deleted.update(package_name(w) for call in apk_calls(run.commands)
+                                   if call.subcommand == "del" for w in call.packages)
+        ins.derived["apk-deleted-later"] = deleted
+    return name in ins.derived["apk-deleted-later"]
 
 
 def _listing(names: list[str], most: int) -> str:
