@@ -130,16 +130,16 @@ def test_overrides_apply_by_path_below_the_command_line(repo):
         overrides:
           legacy:
             ignore: [AG101]
-          "services/*/Dockerfile.dev":
+          "services/*/Dockerfile.prod":
             severity: {AG104: style}
     """)
     write(repo, "legacy/a/Dockerfile", LEAKY)
-    write(repo, "services/api/Dockerfile.dev", LEAKY)
+    write(repo, "services/api/Dockerfile.prod", LEAKY)
     result = run_module("--format", "json", ".", cwd=repo)
     assert findings(result) == [
         ("AG101", "Dockerfile", "warning"), ("AG104", "Dockerfile", "warning"),
         ("AG104", "legacy/a/Dockerfile", "warning"),
-        ("AG101", "services/api/Dockerfile.dev", "warning"), ("AG104", "services/api/Dockerfile.dev", "style")]
+        ("AG101", "services/api/Dockerfile.prod", "warning"), ("AG104", "services/api/Dockerfile.prod", "style")]
     result = run_module("--format", "json", "--ignore", "AG104", "legacy", cwd=repo)
     assert findings(result) == [("AG101", "legacy/a/Dockerfile", "warning")]  # --ignore replaces the override's
 
