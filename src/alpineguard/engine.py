@@ -212,7 +212,8 @@ def merge_build_results(plain: FileResult, results: list[tuple[list[str], FileRe
             else:
                 found[key] = (finding, list(labels))
     every_build = sum(len(labels) for labels, _ in results)
-    merged = FileResult(plain.path, errors=list(dict.fromkeys(plain.errors + [e for _, r in results for e in r.errors])))
+    errors = plain.errors + [error for _, result in results for error in result.errors]
+    merged = FileResult(plain.path, errors=list(dict.fromkeys(errors)))
     for key, (finding, labels) in found.items():
         if key in alone and len(labels) == every_build:
             merged.findings.append(finding)

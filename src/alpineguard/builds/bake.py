@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
-from .model import Build, DefinitionProblem, InlineDockerfile, read_definition
+from .model import (REMOTE_CONTEXT, Build, DefinitionProblem, DefinitionProject, InlineDockerfile, named_contexts,
+                    read_definition)
 
 BAKE_FILES = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl")
-_REMOTE_CONTEXT = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -54,20 +54,8 @@ class _Blocks:
         self.where: dict[str, tuple[str, int]] = {}
 
 
-class BakeProject:
+class BakeProject(DefinitionProject):
     """The bake files of one folder, read into the builds their targets define."""
-
-    def __init__(self, files: list[str], environment: Mapping[str, str], shown: Optional[dict[str, str]] = None,
-                 texts: Optional[Mapping[str, Optional[str]]] = None):
-        self.files = files
-        self.folder = os.path.dirname(os.path.abspath(files[0]))
-        self.environment = environment
-        self.shown = shown or {}
-        self.texts = texts  # stands in for files (see read_definition)
-        self.problems: list[DefinitionProblem] = []
-
-    def _show(self, path: str) -> str:
-        return self.shown.get(path, path)
 
     def builds(self) -> list[Build]:
         blocks = _Blocks()
@@ -186,7 +174,7 @@ class BakeProject:
         if "matrix" in settings:
             return None  # one target, many builds: their names and args come from the matrix
         context = evaluator.value(settings["context"]) if "context" in settings else "."
-        if not isinstance(context, str) or _REMOTE_CONTEXT.match(context):
+        if not isinstance(context, str) or REMOTE_CONTEXT.match(context):
             return None
         context_dir = os.path.normpath(os.path.join(self.folder, context))
         inline = dockerfile_path = None
@@ -210,9 +198,7 @@ class BakeProject:
                      target=target if isinstance(target, str) else None,
                      platforms=tuple(p for p in platforms if isinstance(p, str)) if isinstance(platforms, list)
                      else (),
-                     named_contexts=tuple(sorted(
-                         (str(k), v[len("docker-image://"):] if isinstance(v, str) and v.startswith("docker-image://")
-                          else None) for k, v in contexts.items())) if isinstance(contexts, dict) else ())
+                     named_contexts=named_contexts(contexts))
 
 
 def _line_of(text: str, name: str, is_json: bool) -> int:

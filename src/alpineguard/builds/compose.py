@@ -9,18 +9,17 @@ variables below the environment's.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 from .interpolation import DotenvError, InterpolationError, Variables, interpolate, read_dotenv
-from .model import Build, DefinitionProblem, InlineDockerfile, read_definition
+from .model import (REMOTE_CONTEXT, Build, DefinitionProblem, DefinitionProject, InlineDockerfile, named_contexts,
+                    read_definition)
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
                   "docker-compose.override.yaml")
 _BUILD_KEYS = ("context", "dockerfile", "dockerfile_inline", "args", "target", "platforms", "additional_contexts")
-_REMOTE_CONTEXT = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)")
 
 
 def compose_files_in(folder: str, names: Iterable[str]) -> list[str]:
@@ -131,21 +130,13 @@ class _Unknown:
     """Marks a value whose variables are not set here."""
 
 
-class ComposeProject:
+class ComposeProject(DefinitionProject):
     """The compose files of one project, read into the builds their services define."""
 
     def __init__(self, files: list[str], environment: Mapping[str, str], profiles: tuple[str, ...] = (),
                  shown: Optional[dict[str, str]] = None, texts: Optional[Mapping[str, Optional[str]]] = None):
-        self.files = files
-        self.folder = os.path.dirname(os.path.abspath(files[0]))
-        self.environment = environment
+        super().__init__(files, environment, shown, texts)
         self.profiles = profiles  # empty: every service, whatever its profiles
-        self.shown = shown or {}
-        self.texts = texts  # stands in for files (see read_definition)
-        self.problems: list[DefinitionProblem] = []
-
-    def _show(self, path: str) -> str:
-        return self.shown.get(path, path)
 
     def builds(self) -> list[Build]:
         variables = self._variables()
@@ -313,7 +304,7 @@ class ComposeProject:
         context = text("context")
         if context is None:
             context = "."
-        if context is _UNKNOWN or not isinstance(context, str) or _REMOTE_CONTEXT.match(context):
+        if context is _UNKNOWN or not isinstance(context, str) or REMOTE_CONTEXT.match(context):
             return None  # a build from elsewhere, or from a folder not known here
         context_dir = os.path.normpath(os.path.join(self.folder, os.path.expanduser(context)))
         inline = None
@@ -361,13 +352,7 @@ def _args(args: Any) -> tuple[tuple[str, Optional[str]], ...]:
 
 
 def _named_contexts(contexts: Any) -> tuple[tuple[str, Optional[str]], ...]:
+    """`additional_contexts` as a mapping or a `name=value` list."""
     if isinstance(contexts, list):
         contexts = dict(item.partition("=")[::2] for item in contexts if isinstance(item, str))
-    if not isinstance(contexts, dict):
-        return ()
-    result = []
-    for name, value in contexts.items():
-        image = value[len("docker-image://"):] if isinstance(value, str) and value.startswith("docker-image://") \
-            else None
-        result.append((str(name), image))
-    return tuple(sorted(result))
+    return named_contexts(contexts)

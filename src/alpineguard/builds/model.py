@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from typing import Optional
+from typing import Any, Optional
 
 from ..record import Record
 
 MAX_DEFINITION_SIZE = 4 * 1024 * 1024
+# A build context that is no local folder: a URL or a git remote.
+REMOTE_CONTEXT = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)")
 
 # The value of an argument whose variable is not set here (see interpolation.py).
 Args = tuple[tuple[str, Optional[str]], ...]
@@ -102,3 +105,29 @@ def read_definition(path: str, shown: str, problems: list[DefinitionProblem],
     except OSError as error:
         problems.append(DefinitionProblem(shown, 1, 1, f"cannot read: {error.strerror or error}"))
     return None
+
+
+def named_contexts(contexts: Any) -> Args:
+    """(name, image) for each named context: the image of a `docker-image://` context,
+    None for any other (a folder, a URL, another service or target)."""
+    if not isinstance(contexts, dict):
+        return ()
+    return tuple(sorted((str(name), value[len("docker-image://"):]
+                         if isinstance(value, str) and value.startswith("docker-image://") else None)
+                        for name, value in contexts.items()))
+
+
+class DefinitionProject:
+    """Definition files read together (a compose project, a folder's bake files)."""
+
+    def __init__(self, files: list[str], environment: Mapping[str, str], shown: Optional[dict[str, str]] = None,
+                 texts: Optional[Mapping[str, Optional[str]]] = None):
+        self.files = files
+        self.folder = os.path.dirname(os.path.abspath(files[0]))  # relative paths start here
+        self.environment = environment
+        self.shown = shown or {}  # absolute path -> as shown
+        self.texts = texts  # stands in for files (see read_definition)
+        self.problems: list[DefinitionProblem] = []
+
+    def _show(self, path: str) -> str:
+        return self.shown.get(path, path)
