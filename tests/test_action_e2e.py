@@ -357,3 +357,32 @@ def test_config_file_in_the_workspace_applies(run, fake):
     assert done.outputs["findings"] == "4"
     assert "AG201" not in " ".join(c["body"] for c in fake.comments)
     assert run(config="/etc/passwd").returncode == 2
+
+
+def test_a_changed_compose_file_reviews_what_its_builds_change_in_the_dockerfile(run, fake):
+    files = dict(HEAD, **{"services/web/Dockerfile": "ARG ALPINE=3.22\nFROM python:3.12-alpine${ALPINE}\n"
+                                                      "RUN apk add curl\n",
+                          "compose.yaml": "services:\n  web:\n    build: services/web\n"})
+    run.push_head(files)
+    run.base = run.head
+    run.push_head({"compose.yaml": "services:\n  web:\n    build:\n      context: services/web\n"
+                                   "      args: {ALPINE: \"3.16\"}\n"}, "older Alpine for web")
+    assert [f["filename"] for f in fake.files] == ["compose.yaml"]
+    done = run()
+    # The Dockerfile's own AG101 is on an unchanged line and does not depend on the build: left out.
+    assert done.outputs["findings"] == "1", done.stdout
+    annotation, = [line for line in done.stdout.splitlines() if line.startswith("::warning file=")]
+    assert annotation.startswith("::warning file=services/web/Dockerfile,line=2,")
+    assert "Alpine 3.16" in annotation and annotation.endswith("(service `web` in compose.yaml:3)")
+    # Line 2 is not in the diff: the review body carries it, naming the compose line.
+    body = fake.reviews[0]["body"]
+    assert "at `services/web/Dockerfile` line 2" in body and "compose\\.yaml:3" in body and fake.comments == []
+
+
+def test_a_changed_compose_file_that_cannot_be_read_is_reported_on_its_line(run, fake):
+    run.base = run.head
+    run.push_head({"compose.yaml": "services:\n  web:\n    build: services/web\n   oops: [\n"}, "broken")
+    done = run()
+    assert done.outputs["findings"] == "1", done.stdout
+    assert any(line.startswith("::error file=compose.yaml,line=4,") and "AG004" in line
+               for line in done.stdout.splitlines()), done.stdout

@@ -9,10 +9,13 @@ A changed compose or bake file brings in the Dockerfiles its changed builds use.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import Optional
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Optional
 
 from .discovery import COMPOSE_NAMES, DEFINITION_NAMES, definition_names_in, discover, is_dockerfile_name
+
+if TYPE_CHECKING:  # build definitions load only when a definition file changed
+    from .builds.model import Build
 
 
 def dockerfiles_for_changes(changed: Iterable[str], context: Optional[str] = None,
@@ -58,27 +61,33 @@ def is_definition_file(path: str, named: Iterable[str] = ()) -> bool:
     return name == ".env" and any(n in COMPOSE_NAMES for n in definition_names_in(os.path.dirname(path) or "."))
 
 
+def changed_builds(changed: Iterable[str], compose_files: Iterable[str] = (), bake_files: Iterable[str] = (),
+                   profiles: tuple[str, ...] = (),
+                   committed: Optional[Callable[[str], Optional[str]]] = None) -> list[Build]:
+    """The builds that these changed compose or bake files (or `.env` files) define
+    differently from `committed` (a path's earlier text, None for a new file; default:
+    the last commit's, `git show HEAD:...`)."""
+    from .builds import load_definitions  # YAML and HCL only when a definition file changed
+    changed = [os.path.abspath(path) for path in changed]
+    if not changed:
+        return []
+    folders = {os.path.dirname(path): definition_names_in(os.path.dirname(path)) for path in changed}
+    earlier = {path: (committed or _committed_text)(path) for path in changed}
+    options = dict(compose_files=tuple(compose_files), bake_files=tuple(bake_files), profiles=profiles)
+    before = load_definitions(folders, os.environ, texts=earlier, **options)
+    known = {(build.name, build) for build in before.builds()}
+    return [build for build in load_definitions(folders, os.environ, **options).builds()
+            if (build.name, build) not in known]
+
+
 def dockerfiles_for_definition_changes(changed: Iterable[str], compose_files: Iterable[str] = (),
                                        bake_files: Iterable[str] = (), profiles: tuple[str, ...] = ()) -> list[str]:
     """The Dockerfiles that the builds changed in these compose or bake files (or `.env`
     files) use: each build as the working tree defines it, compared with the build as the
-    last commit (`git show HEAD:...`) defined it. A file git does not know counts as new."""
-    from .builds import load_definitions
-    changed = [os.path.abspath(path) for path in changed]
-    if not changed:
-        return []
-    folders = {}
-    for path in changed:
-        folder = os.path.dirname(path)
-        folders[folder] = definition_names_in(folder)
-    committed = {path: _committed_text(path) for path in changed}
-    options = dict(compose_files=tuple(compose_files), bake_files=tuple(bake_files), profiles=profiles)
-    now = load_definitions(folders, os.environ, **options)
-    before = load_definitions(folders, os.environ, texts=committed, **options)
-    known = {(build.name, build) for build in before.builds()}
+    last commit defined it. A file git does not know counts as new."""
     result = []
-    for build in now.builds():
-        if (build.name, build) not in known and build.dockerfile and os.path.isfile(build.dockerfile):
+    for build in changed_builds(changed, compose_files, bake_files, profiles):
+        if build.dockerfile and os.path.isfile(build.dockerfile):
             shown = os.path.relpath(build.dockerfile)
             path = shown if not shown.startswith(os.pardir) else build.dockerfile
             if path not in result:

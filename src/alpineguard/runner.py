@@ -56,6 +56,18 @@ def plan(paths: Iterable[str], settings: Settings, definitions_near: Iterable[st
     return Plan(items, list(dict.fromkeys(definitions.inline)), definitions.problems)
 
 
+def build_definitions(paths: Iterable[str], settings: Settings, definitions_near: Iterable[str] = ()):
+    """The build definitions a run over `paths` reads, as `plan` finds them (for a door that
+    picks its files itself, such as the Action); None when they are off or there is none."""
+    if not settings.build_definitions:
+        return None
+    paths = list(paths)
+    folders: dict[str, list[str]] = {}
+    for _ in discover(paths, settings.exclude, folders):
+        pass
+    return _definitions(paths + list(definitions_near), folders, settings)
+
+
 def _definitions(paths: list[str], folders: dict[str, list[str]], settings: Settings):
     """The build definitions of a run; None when there is no definition file (nothing imported)."""
     for folder in folders_above(paths):

@@ -11,12 +11,13 @@ from typing import Optional, TextIO
 
 from .. import __version__
 from ..config import ConfigError, Settings, build_settings, load_config
-from ..changed import copies_any
+from ..changed import changed_builds, copies_any, is_definition_file
 from ..discovery import discover, is_dockerfile_name
-from ..engine import FileResult, check_file, fails
+from ..engine import FileResult, check_builds, check_file, definition_problems, fails
 from ..model import Finding, Severity
 from ..report import FORMATS, Report, render
 from ..report.github_format import PER_STEP_CAP, command, within_caps
+from ..runner import build_definitions
 from .comments import SEVERITY_ICONS, Entry, finding_ids, message_markdown, place
 from .diff import Patch, parse_patch
 from .event import ActionError, Context, Inputs, raw_input, read_context, read_inputs
@@ -59,8 +60,12 @@ def _lines(data: bytes) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def _lint_bytes(path: str, data: bytes, settings: Settings, linted: Linted) -> FileResult:
-    result = check_file(path, settings.for_path(path), display_path=path, data=data)
+def _lint_bytes(path: str, data: bytes, settings: Settings, linted: Linted, definitions=None) -> FileResult:
+    builds = definitions.builds_for(path) if definitions is not None else []
+    if builds:  # as the compose services and bake targets build it
+        result = check_builds(path, settings.for_path(path), builds, display_path=path, data=data)
+    else:
+        result = check_file(path, settings.for_path(path), display_path=path, data=data)
     linted.results.append(result)
     linted.lines[path] = _lines(data)
     return result
@@ -68,11 +73,14 @@ def _lint_bytes(path: str, data: bytes, settings: Settings, linted: Linted) -> F
 
 def lint_workspace(ctx: Context, scopes: list[str], settings: Settings, console: Console) -> Linted:
     linted = Linted()
+    definitions = build_definitions(scopes, settings)
     for path in discover(scopes, settings.exclude):
         if not inside(ctx.workspace, path):
             console.write(f"::warning title=alpineguard::{path} points outside the workspace; not checked")
             continue
-        result = check_file(path, settings.for_path(path))
+        builds = definitions.builds_for(path) if definitions is not None else []
+        result = check_builds(path, settings.for_path(path), builds) if builds else check_file(
+            path, settings.for_path(path))
         linted.results.append(result)
         linted.findings += result.findings
     return linted
@@ -121,19 +129,40 @@ def run_pull_request(ctx: Context, inputs: Inputs, scopes: list[str], settings: 
                 targets.append(path)
                 for_dependencies.add(path)
 
+    # A changed compose or bake file: the Dockerfiles its builds use, for the findings that name those builds.
+    definition_changes = [p for p in files if in_scope(p, scopes) and settings.build_definitions
+                          and is_definition_file(p, settings.compose_files + settings.bake_files)]
+    for_builds: dict[str, list[str]] = {}
+    for build in changed_builds(definition_changes, settings.compose_files, settings.bake_files,
+                                settings.compose_profiles, committed=lambda path: None):
+        if build.dockerfile and os.path.isfile(build.dockerfile) and inside(ctx.workspace, build.dockerfile):
+            path = os.path.relpath(build.dockerfile)
+            for_builds.setdefault(path, []).append(build.label)
+            if path not in targets:
+                targets.append(path)
+    definitions = build_definitions(scopes, settings, definition_changes)
+    if definitions is not None:  # AG004 on a changed compose or bake file that cannot be read
+        for result in definition_problems([p for p in definitions.problems if p.path in definition_changes], settings):
+            data = reader.read(result.path)
+            if data is not None:
+                linted.results.append(result)
+                linted.lines[result.path] = _lines(data)
+                linted.findings += result.findings
+
     patches: dict[str, Optional[Patch]] = {}
     for path in targets:
         data = reader.read(path)
         if data is None:
             continue
-        result = _lint_bytes(path, data, settings, linted)
+        result = _lint_bytes(path, data, settings, linted, definitions)
         changed = files.get(path)
         patch = parse_patch(changed.patch) if changed is not None and changed.patch is not None else None
         if patch is not None and not reader.exact and not _matches(patch, linted.lines[path]):
             patch = None
         patches[path] = patch
         linted.findings += [f for f in result.findings
-                            if _keep(f, inputs.filter_mode, patch, changed is not None, path in for_dependencies)]
+                            if _keep(f, inputs.filter_mode, patch, changed is not None, path in for_dependencies)
+                            or any(label in f.message for label in for_builds.get(path, ()))]
 
     if not inputs.review:
         return linted
