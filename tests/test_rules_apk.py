@@ -300,6 +300,18 @@ def test_ag107_virtual_packages_kept_on_purpose():
     assert lint("FROM golang:1.22-alpine3.20\nRUN apk add --no-cache -t .b gcc\n", select="AG107") == []
 
 
+def test_ag107_mostly_runtime_set_abbreviated_option_and_third_party_base():
+    assert lint("FROM alpine:3.24\nRUN apk add --no-cache --virtual .certbot-deps py3-pip libffi augeas-libs binutils\n",
+                select="AG107") == []
+    assert where(lint("FROM alpine:3.24\nRUN apk add --no-cache --virtual .build-deps py3-pip libffi gcc\n",
+                      select="AG107")) == [("AG107", 2, 34)]
+    # apk takes an unambiguous prefix of a long option: `--virt` is `--virtual`
+    assert lint("FROM alpine:3.24\nRUN apk add --virt .dep g++ && make && apk del .dep\n", select="AG107") == []
+    # a base image other than alpine may define the virtual package a child deletes
+    assert lint("FROM example/ml-base:1\nRUN apk del .build-deps\n", select="AG107") == []
+    assert where(lint("FROM alpine:3.24\nRUN apk del .build-deps\n", select="AG107")) == [("AG107", 2, 13)]
+
+
 def test_ag107_deleted_in_a_later_run_is_left_to_ag105():
     findings = lint("FROM alpine:3.24\nRUN apk add --no-cache -t .b gcc\nRUN make && apk del .b\n", select="AG10")
     assert where(findings) == [("AG105", 3, 21)]
@@ -352,3 +364,13 @@ def test_unknown_base_using_apk_is_taken_as_alpine():
 def test_ag109_more_packages_than_shown_end_in_an_ellipsis():
     finding, = lint("FROM alpine:3.24\nRUN apk add --no-cache --allow-untrusted a b c d\n", select="AG109")
     assert "installs a, b, c, ... without" in finding.message
+
+
+def test_ag109_packages_built_in_the_file_are_not_downloads():
+    assert lint("""
+        FROM alpine:3.24
+        RUN abuild -r
+        RUN apk add --allow-untrusted /home/builder/packages/main/x86_64/*.apk
+        """, select="AG109") == []
+    assert len(lint("FROM alpine:3.24\nRUN wget https://example.org/foo.apk && apk add --allow-untrusted /foo.apk\n",
+                    select="AG109")) == 1

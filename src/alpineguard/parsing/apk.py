@@ -19,6 +19,26 @@ _FLAG_ALIASES = {
     "--upgrade": "upgrade", "-q": "quiet", "-v": "verbose", "-i": "interactive",
     "-f": "force", "-l": "latest", "--latest": "latest",
 }
+
+def _unambiguous_prefixes(names: list[str]) -> dict[str, str]:
+    """apk reads long options with getopt_long: any unambiguous prefix stands for the
+    option (`--virt .dep` is `--virtual .dep`)."""
+    prefixes: dict[str, list[str]] = {}
+    for name in names:
+        for end in range(len("--") + 3, len(name)):
+            prefixes.setdefault(name[:end], []).append(name)
+    return {prefix: found[0] for prefix, found in prefixes.items() if len(found) == 1 and prefix not in names}
+
+
+_LONG_PREFIXES = _unambiguous_prefixes([name for name in {*_VALUE_OPTIONS, *_FLAG_ALIASES, "--no-network",
+                                                          "--no-scripts", "--purge", "--progress", "--quiet",
+                                                          "--verbose", "--interactive", "--force", "--print-arch",
+                                                          "--simulate", "--clean-protected", "--available",
+                                                          "--self-upgrade", "--no-self-upgrade", "--usermode",
+                                                          "--initdb", "--recursive", "--no-chown",
+                                                          "--allow-untrusted"}
+                                        if name.startswith("--")])
+
 SUBCOMMANDS = frozenset({
     "add", "del", "delete", "update", "upgrade", "fix", "cache", "info", "search", "list", "dot",
     "policy", "stats", "index", "fetch", "manifest", "verify", "audit", "version", "mkpkg",
@@ -76,6 +96,9 @@ def _parse_apk(command: Command) -> Optional[ApkCall]:
         value = word.value
         index += 1
         name, has_inline, inline = value.partition("=") if value.startswith("--") else (value, False, "")
+        if name in _LONG_PREFIXES:
+            name = _LONG_PREFIXES[name]
+            value = name if not has_inline else f"{name}={inline}"
         if name in _VALUE_OPTIONS:
             key = _VALUE_OPTIONS[name]
             call.options[key] = word

@@ -537,8 +537,11 @@ def _virtual_package_fix(df: Dockerfile, adds: list[ApkCall], delete: ApkCall) -
 the same RUN; otherwise the build tools stay in the image. And `apk del .name` for a
 virtual package nobody defined deletes nothing (usually a typo). Not reported: a virtual
 package named for what stays (`.python-rundeps`, `.varnish-run-deps`, `.persistent-deps`,
-`runtime-tools`), one that a later RUN deletes (AG105 reports that, with the advice to
-merge the RUNs), and build tools in an image whose purpose is building (see AG104).""",
+`runtime-tools`), a set of mostly runtime packages whose name does not speak of building
+(`.certbot-deps` holding one `binutils` among libraries), one that a later RUN deletes
+(AG105 reports that, with the advice to merge the RUNs), and build tools in an image
+whose purpose is building (see AG104). An undefined virtual package is reported only
+on a plain `alpine` base: other images may define the ones a child deletes.""",
       bad="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make",
       good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps")
 def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
@@ -547,6 +550,9 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         if not stage.uses_apk:
             continue
         defined: set[str] = set()
+        # Only on plain alpine is every virtual package the file's own: other bases may
+        # leave some to delete (`.python-rundeps`, a base image's `.build-deps`).
+        bare_base = stage.root.image.name == "alpine"
         for current, ins in stage.runs_in_build_order():
             for call in apk_calls(ins.commands):
                 virtual = call.virtual
@@ -555,13 +561,13 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     build_only = list(dict.fromkeys(package_name(w) for w in call.packages
                                                     if is_build_only(package_name(w))))
                     if (current is stage and stage.feeds_final and build_only and not build_image
-                            and not kept_virtual(virtual.value)
+                            and not kept_virtual(virtual.value, len(build_only), len(call.packages))
                             and not _sequel(ins).deleted_after(call.command, virtual.value)
                             and not _deleted_later(df, stage, ins, virtual.value)):
                         yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
                                      f"({_listing(build_only, 4)}) but is never deleted; "
                                      f"add `apk del {virtual.value}` at the end of this RUN")
-                elif call.subcommand == "del" and current is stage:
+                elif call.subcommand == "del" and current is stage and bare_base:
                     for word in call.packages:
                         if (word.value.startswith(".") and word.value not in defined
                                 and not word.expanded and "$" not in word.value):
@@ -572,10 +578,17 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 _KEPT_VIRTUAL_WORDS = frozenset({"run", "rundep", "rundeps", "runtime", "persistent", "keep"})
 
 
-def kept_virtual(name: str) -> bool:
-    """A virtual package named for what stays (`.ruby-rundeps`, `.run-deps`,
-    `.persistent-deps`, `runtime-tools`): kept on purpose, whatever it holds."""
-    return bool(_KEPT_VIRTUAL_WORDS & set(re.split(r"[-_.]+", name.lower())))
+_BUILD_VIRTUAL = re.compile(r"build|dev|tmp|temp|compil|gyp|fetch|tool", re.IGNORECASE)
+
+
+def kept_virtual(name: str, build_only: int, packages: int) -> bool:
+    """A virtual package kept on purpose: named for what stays (`.ruby-rundeps`,
+    `.run-deps`, `.persistent-deps`, `runtime-tools`), whatever it holds; or a set of
+    mostly runtime packages whose name does not speak of building (`.certbot-deps` with
+    one `binutils` among its libraries)."""
+    if _KEPT_VIRTUAL_WORDS & set(re.split(r"[-_.]+", name.lower())):
+        return True
+    return not _BUILD_VIRTUAL.search(name) and build_only * 2 < packages
 
 
 def _deleted_later(df: Dockerfile, stage: Stage, ins: Instruction, name: str) -> bool:
@@ -639,19 +652,28 @@ def apk_edge_repository(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                                      "edge packages mixed into a stable release")
 
 
+def _built_here(df: Dockerfile, call: ApkCall) -> bool:
+    """Whether the call installs only local package files and the file builds packages
+    with `abuild`: its own packages, unsigned by design, not a download to verify."""
+    local = call.packages and all(w.value.startswith(("/", "./")) and w.value.endswith(".apk")
+                                  for w in call.packages)
+    return bool(local) and any(cmd.name == "abuild" for stage in df.stages for _, cmd in stage.commands())
+
+
 @rule("AG109", "apk-allow-untrusted", "warning",
       "--allow-untrusted installs packages without signature checks.",
       triggers=True,
       rationale="""
 `--allow-untrusted` accepts packages whose signature apk cannot verify, so a tampered
 package or repository goes unnoticed. Add the repository's public key to
-/etc/apk/keys instead.""",
+/etc/apk/keys instead. Package files that the Dockerfile builds itself with `abuild`
+are not reported: nothing was downloaded.""",
       bad="RUN apk add --no-cache --allow-untrusted /tmp/foo.apk",
       good="COPY keys/ /etc/apk/keys/\nRUN apk add --no-cache /tmp/foo.apk")
 def apk_allow_untrusted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for _stage, _ins, calls in apk_runs(df):
         for call in calls:
             word = call.options.get("allow-untrusted")
-            if word is not None:
+            if word is not None and not _built_here(df, call):
                 names = _listing([w.value for w in call.packages], 3) or "packages"
                 yield Hit.at(word, f"--allow-untrusted installs {names} without signature checks")
