@@ -243,7 +243,7 @@ def test_ag105_one_finding_per_earlier_run_at_its_first_package():
         RUN make && apk del gcc make musl-dev git
         """, select="AG105")
     assert where(findings) == [("AG105", 4, 21), ("AG105", 4, 39)]
-    assert "apk del removes gcc, make, musl-dev, packages added by the RUN at line 2" in findings[0].message
+    assert "apk del removes packages added by the RUN at line 2 (gcc, make, musl-dev)" in findings[0].message
     assert "apk del `git` removes a package added by the RUN at line 3" in findings[1].message
 
 
@@ -371,6 +371,13 @@ def test_ag109_packages_built_in_the_file_are_not_downloads():
         FROM alpine:3.24
         RUN abuild -r
         RUN apk add --allow-untrusted /home/builder/packages/main/x86_64/*.apk
+        """, select="AG109") == []
+    assert lint("""
+        FROM alpine:3.24 AS builder
+        RUN make abuild-module-geoip && cp ~/packages/*/*/*.apk /tmp/packages/
+        FROM alpine:3.24
+        RUN --mount=type=bind,target=/tmp/packages/,source=/tmp/packages/,from=builder \\
+            apk add --no-cache --allow-untrusted /tmp/packages/nginx-module-geoip-*.apk
         """, select="AG109") == []
     assert len(lint("FROM alpine:3.24\nRUN wget https://example.org/foo.apk && apk add --allow-untrusted /foo.apk\n",
                     select="AG109")) == 1

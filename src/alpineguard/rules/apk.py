@@ -452,12 +452,12 @@ def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     for line, words in by_run.items():
                         names = list(dict.fromkeys(package_name(w) for w in words))
                         if len(names) == 1:
-                            what, it = f"`{names[0]}` removes a package", "it"
+                            what, it = f"`{names[0]}` removes a package added by the RUN at line {line}", "it"
                         else:
-                            what, it = f"removes {_listing(names, 4)}, packages", "them"
-                        yield Hit.at(words[0], f"apk del {what} added by the RUN at line {line}; that layer "
-                                     f"still holds {it}, so the image does not shrink: merge the two RUNs so one "
-                                     f"installs and deletes {it}")
+                            what, it = f"removes packages added by the RUN at line {line} ({_listing(names, 4)})", \
+                                "them"
+                        yield Hit.at(words[0], f"apk del {what}; that layer still holds {it}, so the image does not "
+                                     f"shrink: merge the two RUNs so one installs and deletes {it}")
             for name in same_run:
                 added_at.setdefault(name, ins.line)
 
@@ -652,12 +652,15 @@ def apk_edge_repository(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                                      "edge packages mixed into a stable release")
 
 
+_ABUILD = re.compile(r"\babuild\b")
+
+
 def _built_here(df: Dockerfile, call: ApkCall) -> bool:
     """Whether the call installs only local package files and the file builds packages
-    with `abuild`: its own packages, unsigned by design, not a download to verify."""
-    local = call.packages and all(w.value.startswith(("/", "./")) and w.value.endswith(".apk")
-                                  for w in call.packages)
-    return bool(local) and any(cmd.name == "abuild" for stage in df.stages for _, cmd in stage.commands())
+    with `abuild` (directly or through a make target or script that names it): its own
+    packages, unsigned by design, not a download to verify."""
+    local = call.packages and all(w.value.startswith(("/", "./")) and ".apk" in w.value for w in call.packages)
+    return bool(local) and any(_ABUILD.search(ins.args.text) for ins in df.instructions if ins.keyword == "RUN")
 
 
 @rule("AG109", "apk-allow-untrusted", "warning",
@@ -667,7 +670,8 @@ def _built_here(df: Dockerfile, call: ApkCall) -> bool:
 `--allow-untrusted` accepts packages whose signature apk cannot verify, so a tampered
 package or repository goes unnoticed. Add the repository's public key to
 /etc/apk/keys instead. Package files that the Dockerfile builds itself with `abuild`
-are not reported: nothing was downloaded.""",
+(in any stage, also through a script or make target that names it) are not reported:
+nothing was downloaded.""",
       bad="RUN apk add --no-cache --allow-untrusted /tmp/foo.apk",
       good="COPY keys/ /etc/apk/keys/\nRUN apk add --no-cache /tmp/foo.apk")
 def apk_allow_untrusted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
