@@ -296,7 +296,8 @@ Packages kept on purpose are not reported:
   `haskell`, `buildpack-deps`, `dotnet/sdk`) without a program of its own to run (an
   application run on a toolchain image is checked), it installs a toolchain (ENV
   `RUSTUP_HOME`, `CARGO_HOME`, `GOLANG_VERSION`, `GRADLE_HOME`, `MAVEN_HOME`,
-  `DOTNET_SDK_VERSION`), its ENTRYPOINT or CMD runs a compiler or build tool (`gcc`,
+  `DOTNET_SDK_VERSION`, or `RUBY_DOWNLOAD_SHA256` of a Ruby built from source, which
+  keeps `-dev` packages for gems with native extensions), its ENTRYPOINT or CMD runs a compiler or build tool (`gcc`,
   `cargo`, `go`, `gradle`, `mvn`, ...; not `make`, a common task runner), or its path
   says so (`.devcontainer/`, `ci/`, `toolchain/`, `builder/`, `Dockerfile.ci`,
   `Dockerfile.build`, `Dockerfile.dev`).
@@ -328,8 +329,10 @@ def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
 
 
 _TOOLCHAIN_IMAGES = frozenset({"golang", "rust", "gcc", "maven", "gradle", "swift", "haskell", "buildpack-deps"})
+# ENV that installing a toolchain sets (RUBY_DOWNLOAD_SHA256: the Ruby image itself, which
+# keeps -dev packages for gems that compile native extensions).
 _TOOLCHAIN_ENV = frozenset({"RUSTUP_HOME", "CARGO_HOME", "GOLANG_VERSION", "GRADLE_HOME", "MAVEN_HOME",
-                            "DOTNET_SDK_VERSION"})
+                            "DOTNET_SDK_VERSION", "RUBY_DOWNLOAD_SHA256"})
 # Programs that make an image a build environment when it runs them; not `make`, which
 # images also use as a task runner (`CMD make server`).
 _BUILD_PROGRAMS = frozenset({"gcc", "cc", "g++", "c++", "clang", "cargo", "rustc", "rustup", "go", "mvn", "gradle",
