@@ -315,3 +315,17 @@ def test_the_plain_lint_path_imports_no_yaml_or_hcl_parser(repo):
     (repo / "compose.yaml").unlink()
     write(repo, "docker-bake.hcl", 'target "app" {}\n')
     assert _imports(repo) == "alpineguard.builds hcl2 lark"
+
+
+@pytest.mark.parametrize("name, text", [
+    ("compose.yaml", "services: " + "[" * 50000 + "]" * 50000 + "\n"),  # deeper than Python's recursion
+    ("docker-bake.hcl", 'target "a" { args = ' + "[" * 5000 + "]" * 5000 + " }\n"),
+    ("compose.yaml", "\n".join(["a0: &a0 [x, x, x, x, x, x, x, x, x]"]  # a billion laughs: aliases read once
+                               + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 30)]
+                               + ["services:", "  app: {build: ., x: *a29}", ""])),
+])
+def test_hostile_definition_files_are_findings_and_the_dockerfile_is_still_checked(repo, name, text):
+    write(repo, "Dockerfile", "FROM alpine:3.24\nRUN apk add curl\n")
+    (repo / name).write_text(text, encoding="utf-8")
+    rules = sorted(f.rule for f in check())
+    assert "AG101" in rules and set(rules) <= {"AG101", "AG004"}

@@ -72,7 +72,14 @@ def load_definitions(folders: Mapping[str, list[str]], environment: Mapping[str,
     projects += [BakeProject(files, environment, {p: shown(p) for p in files}, texts) for files in bake_projects]
     for project in projects:
         definitions.files += [shown(p) for p in project.files]
-        for build in project.builds():
+        try:
+            builds = project.builds()
+        except RecursionError:
+            builds, project.problems = [], [DefinitionProblem(shown(project.files[0]), 1, 1, "nesting too deep to read")]
+        except Exception as error:  # a bug here must not stop the Dockerfiles from being checked
+            builds, project.problems = [], [DefinitionProblem(
+                shown(project.files[0]), 1, 1, f"internal error reading it: {type(error).__name__}: {error}")]
+        for build in builds:
             definitions.add(build)
         definitions.problems += project.problems
     return definitions
