@@ -118,7 +118,10 @@ def test_ag104_build_tools_in_the_final_stage_at_the_package_word():
     findings = lint("FROM python:3.12-alpine3.24\nRUN apk add --no-cache gcc musl-dev libpq && pip install x\n",
                     select="AG104")
     assert where(findings) == [("AG104", 2, 24), ("AG104", 2, 28)]
-    assert "`gcc`" in findings[0].message
+    assert "`gcc`" in findings[0].message and "runtime package" not in findings[0].message
+    assert "runtime package" not in findings[1].message  # musl-dev: the C library stays anyway
+    dev, = lint("FROM alpine:3.24\nRUN apk add --no-cache postgresql-dev\n", select="AG104")
+    assert "install the library's runtime package on its own, or apk del takes it along" in dev.message
 
 
 def test_ag104_deleted_in_the_same_run_or_in_a_builder_stage_is_fine():

@@ -323,9 +323,13 @@ def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                         or _deleted_later(df, stage, ins, name) or kept_on_purpose(df, ins, word)):
                     continue
                 reported.add(name)
+                # Deleting a -dev package also removes the library it pulled in, unless
+                # something installed asked for that library by name.
+                runtime = (" (install the library's runtime package on its own, or apk del takes it along)"
+                           if name.endswith("-dev") and name not in ("musl-dev", "libc-dev") else "")
                 yield Hit.at(word, f"build-only package `{name}` stays in the final image "
                              f"(stage {_stage_label(stage)}); install it in a virtual package and "
-                             "apk del it in the same RUN, or build in a separate stage")
+                             f"apk del it in the same RUN{runtime}, or build in a separate stage")
 
 
 _TOOLCHAIN_IMAGES = frozenset({"golang", "rust", "gcc", "maven", "gradle", "swift", "haskell", "buildpack-deps"})
