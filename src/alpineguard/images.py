@@ -7,10 +7,23 @@ from collections.abc import Iterable
 from typing import Optional
 
 from .knowledge import image_lists
-from .model import ImageKind, ImageRef
+from .knowledge.official_images import official_image
+from .model import ImageKind, ImageRef, without_unrendered
 
 _ALPINE_RELEASE_IN_TAG = re.compile(r"alpine-?(\d+\.\d+)")
 _RELEASE_TAG = re.compile(r"(\d+\.\d+)(?:\.\d+)?(?:$|[-_])")
+_DOCKER_HUB = frozenset({"", "docker.io", "index.docker.io", "registry-1.docker.io"})
+# Docker Hub namespaces that republish the official images for one architecture (`arm64v8/alpine`).
+_ARCH_NAMESPACES = frozenset({"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386", "ppc64le", "riscv64",
+                              "s390x", "mips64le", "windows-amd64"})
+
+
+def official_name(ref: ImageRef) -> Optional[str]:
+    """`python` for `python`, `library/python`, `docker.io/python`, `arm64v8/python`; None otherwise."""
+    if ref.registry not in _DOCKER_HUB or not ref.name_known:
+        return None
+    namespace, _, name = ref.path.rpartition("/")
+    return name if not namespace or namespace in _ARCH_NAMESPACES else None
 
 
 def image_matches(ref: ImageRef, patterns: Iterable[str]) -> bool:
@@ -20,6 +33,8 @@ def image_matches(ref: ImageRef, patterns: Iterable[str]) -> bool:
 
 def alpine_release_of(ref: ImageRef) -> Optional[str]:
     """The Alpine branch a tag pins (`3.20` for `alpine:3.20.3` or `python:3.12-alpine3.20`)."""
+    if not ref.tag_known:
+        return None
     tag = ref.tag.lower()
     if ref.name == "alpine":
         match = _RELEASE_TAG.match(tag)
@@ -29,7 +44,8 @@ def alpine_release_of(ref: ImageRef) -> Optional[str]:
 
 
 def is_alpine_tagged(ref: ImageRef) -> bool:
-    return ref.name == "alpine" or "alpine" in ref.tag.lower()
+    """The name is `alpine`, or the known part of the tag says `alpine`."""
+    return ref.name == "alpine" or "alpine" in (ref.tag if ref.tag_known else without_unrendered(ref.tag)).lower()
 
 
 class ImageClassifier:
@@ -45,6 +61,9 @@ class ImageClassifier:
         self.debian_by_default = frozenset(lists["debian_by_default"])
 
     def __call__(self, ref: ImageRef) -> tuple[ImageKind, Optional[str]]:
+        """What the known parts of `ref` tell; an unrendered name or tag tells nothing."""
+        if not ref.name_known:
+            return ImageKind.UNKNOWN, None
         if ref.path == "scratch" and not ref.registry:
             return ImageKind.SCRATCH, None
         if image_matches(ref, self.alpine):
@@ -53,9 +72,13 @@ class ImageClassifier:
             return ImageKind.APK_GLIBC, None
         if is_alpine_tagged(ref):
             return ImageKind.ALPINE, alpine_release_of(ref)
-        tag_words = set(re.split(r"[-_.]", ref.tag.lower())) if ref.tag else set()
+        tag_words = set(re.split(r"[-_. ]", without_unrendered(ref.tag).lower())) if ref.tag else set()
         if image_matches(ref, self.non_apk) or tag_words & self.non_apk_tag_words:
             return ImageKind.NON_APK, None
-        if not ref.registry and ref.path in self.debian_by_default:
+        name = official_name(ref)
+        if name in self.debian_by_default and ref.tag_known:
+            facts = official_image(name)
+            if facts is not None and facts.base_unknown(ref.tag):
+                return ImageKind.UNKNOWN, None  # an old line that may not have been Debian-based
             return ImageKind.NON_APK, None
         return ImageKind.UNKNOWN, None

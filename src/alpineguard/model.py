@@ -4,6 +4,7 @@ findings and fixes rules produce."""
 from __future__ import annotations
 
 import enum
+import re
 from typing import Optional
 
 from .record import Record
@@ -314,22 +315,57 @@ class ImageKind(enum.Enum):
         return self in (ImageKind.ALPINE, ImageKind.APK_GLIBC)
 
 
+# A value nobody filled in yet: a variable without a value (`${TAG}`) or a template
+# placeholder (`%%TAG%%`, `%TAG%`, `{{ .Tag }}`, `{% tag %}`, `@TAG@`, `<your-repo>`, `<%= v %>`,
+# `__TAG__`). None of `$ { } < > %` can be part of an image reference, so one of them alone (a
+# placeholder cut by a space) is enough. Such a part of a reference is unknown: nothing is claimed from it.
+_UNRENDERED = re.compile(r"[${}<>%]|@[A-Za-z_][\w-]*@|__[A-Z][A-Z0-9_]*__")
+# The whole of each such value, to cut it out and keep what is known around it.
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}?|\$\w*|%%?[\w-]*%?%?|\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)|<[^>]*>?"
+                          r"|@[A-Za-z_][\w-]*@|__[A-Z][A-Z0-9_]*__|[{}<>%]")
+
+
+def is_unrendered(text: str) -> bool:
+    """Whether `text` still holds a variable or a template placeholder."""
+    return _UNRENDERED.search(text) is not None
+
+
+def without_unrendered(text: str) -> str:
+    """`text` with its variables and placeholders cut out: what is known of it (`%%V%%-alpine` -> `-alpine`)."""
+    return _PLACEHOLDER.sub(" ", text)
+
+
 class ImageRef(Record):
     """A parsed image reference as written in FROM, after build-arg substitution."""
     __slots__ = ("text", "registry", "path", "tag", "digest", "resolved")
 
     def __init__(self, text: str, registry: str = "", path: str = "", tag: str = "", digest: str = "",
-                 resolved: bool = True) -> None:
+                 resolved: Optional[bool] = None) -> None:
         self.text = text
         self.registry = registry
         self.path = path  # repository path without registry, e.g. library/python -> python
         self.tag = tag
         self.digest = digest
-        self.resolved = resolved  # False when a variable stayed unexpanded
+        # False when part of it is a variable without a value or a template placeholder, or
+        # it stops short (`alpine:` before a placeholder the shell-like splitting cut off).
+        self.resolved = (not is_unrendered(text) and not text.endswith((":", "@", "/"))) if resolved is None \
+            else resolved
 
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def name_known(self) -> bool:
+        """Whether the registry and path, without tag or digest, are fully known."""
+        if self.resolved:
+            return True
+        name = self.text.split("@", 1)[0]
+        return not is_unrendered(name[: len(name) - len(self.tag) - 1] if self.tag else name)
+
+    @property
+    def tag_known(self) -> bool:
+        return self.resolved or not (is_unrendered(self.tag) or self.text.endswith(":"))
 
 
 class Stage(Record):

@@ -339,7 +339,7 @@ def _from_words(args: SourceText, env: Mapping[str, str]) -> list[Word]:
 
 
 def parse_image_ref(text: str) -> ImageRef:
-    ref = ImageRef(text=text, resolved="$" not in text)
+    ref = ImageRef(text=text)
     rest = text
     if "@" in rest:
         rest, ref.digest = rest.split("@", 1)
@@ -492,8 +492,7 @@ class _StageBuilder:
             stage.kind, stage.alpine_release = parent.kind, parent.alpine_release
             self.env, self.shell = dict(parent.env), list(parent.shell)
         else:
-            stage.kind, stage.alpine_release = (self.classify(stage.image) if stage.image.resolved
-                                                else _unknown(stage.image))
+            stage.kind, stage.alpine_release = self.classify(stage.image)
             self.env, self.shell = {}, ["/bin/sh", "-c"]
         ins.stage = stage
         ins.env = dict(self.env)

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import Optional
 
 from ..config import Settings
-from ..images import is_alpine_tagged
-from ..knowledge import is_end_of_life, newest_supported, release_info
-from ..model import Dockerfile, Edit, Fix, ImageKind, Pos, Stage
+from ..images import is_alpine_tagged, official_name
+from ..knowledge import branch_key, is_end_of_life, newest_supported, release_info
+from ..knowledge.official_images import EndedTag, official_image, version_line
+from ..model import Dockerfile, Edit, Fix, ImageKind, ImageRef, Pos, Stage
 from .registry import Hit, rule
 
 _OTHER_MANAGERS = ("apt-get", "apt", "yum", "dnf", "microdnf", "zypper")
@@ -41,28 +42,76 @@ def pinned_reference(text: str, tag: str, name: str, branch: str) -> Optional[st
 the next Alpine release when it comes out: package names, versions and the musl and
 OpenSSL ABIs change under an unchanged Dockerfile. Pin the release in the tag
 (`alpine:3.24`, `python:3.12-alpine3.24`), or pin a digest. `alpine:edge` is the
-development branch and is reported too.""",
+development branch and is reported too.
+
+For the official images the suggestion is a tag that is published: the embedded table of
+their tags (generated from docker-library/official-images) tells how each image spells
+its pinned tags (`python:3.12-alpine3.24`, but `eclipse-temurin:21-jre-alpine-3.24`) and
+which release a floating tag points at. Images that publish no pinned tags (`erlang`,
+`maven`), and images from other publishers, whose tags the table does not know, get a
+digest as the advice. A tag that is no longer published (`golang:1.9-alpine`, an old
+patch release) does not float: it stays on the release it was last built on, which
+AG202 reports when that release is past its support. Tags with an unfilled template
+placeholder or a variable without a value (`alpine:%%TAG%%`, `alpine:${TAG}`) are not
+reported: the value may well pin a release.""",
       bad="FROM python:3.12-alpine",
       good="FROM python:3.12-alpine3.24",
-      fix="Unsafe: pin the newest supported release (`-alpine3.NN`, `alpine:3.NN`); check the tag exists.")
+      fix="Unsafe: the published tag that pins the release the floating tag points at "
+          "(`alpine:3.NN`, `python:3.12-alpine3.NN`); none where only a digest can pin it.")
 def alpine_release_floating(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     newest = newest_supported(settings.as_of).branch
     for stage in _direct_alpine_stages(df):
         image, word = stage.image, stage.image_word
-        if stage.alpine_release or image.digest or not is_alpine_tagged(image):
+        if stage.alpine_release or image.digest or not image.resolved or not is_alpine_tagged(image):
             continue
-        if image.name == "alpine" and image.tag == "edge":
-            yield Hit.at(word, f"`{image.text}` is Alpine's development branch; pin a release such as "
-                         f"`alpine:{newest}`")
+        verdict = _floating(image, newest)
+        if verdict is None:
             continue
-        suggestion = pinned_reference(image.text, image.tag, image.name, newest)
+        suggestion, advice = verdict
+        via = f" (from {word.raw})" if word.expanded else ""
+        if image.tag.lower() == "edge" and official_name(image) == "alpine":
+            yield Hit.at(word, f"`{image.text}`{via} is Alpine's development branch; {advice}")
+            continue
         fix = None
         if suggestion and not word.expanded and word.raw == word.value:
-            fix = Fix(f"pin Alpine {newest}", (Edit(word.start, word.end, suggestion),), safe=False)
-        hint = f", e.g. `{suggestion}`" if suggestion else ""
-        via = f" (from {word.raw})" if word.expanded else ""
-        yield Hit.at(word, f"`{image.text}`{via} floats across Alpine releases; pin one{hint} "
-                     f"(newest supported: {newest})", fix)
+            fix = Fix(f"pin `{suggestion}`", (Edit(word.start, word.end, suggestion),), safe=False)
+        yield Hit.at(word, f"`{image.text}`{via} floats across Alpine releases; {advice}", fix)
+
+
+def _digest_advice(image: ImageRef) -> str:
+    return f"pin a digest (`{image.text}@sha256:…`)"
+
+
+def _floating(image: ImageRef, newest: str) -> Optional[tuple[Optional[str], str]]:
+    """(suggested reference, advice) for a tag that moves to new Alpine releases; None when it
+    does not (no longer published) or the tag is not known well enough to say."""
+    name = official_name(image)
+    tag = image.tag
+    if name == "alpine":
+        if tag.lower() == "edge":
+            return None, f"pin a release such as `{pinned_reference(image.text, tag, 'alpine', newest)}`"
+        if tag and tag.lower() != "latest" and not (tag.isdigit() and len(tag) <= 2):
+            return None  # a date-stamped or other tag the table of releases does not know
+        suggestion = pinned_reference(image.text, tag, "alpine", newest)
+        return suggestion, f"pin one, e.g. `{suggestion}` (newest supported: {newest})"
+    if name is None:
+        return None, (f"the tag names no release, so it follows whatever its publisher rebuilds it on; "
+                      f"{_digest_advice(image)}, or a release-pinned tag if the publisher has one")
+    facts = official_image(name)
+    if facts is None or facts.ended_tag(tag):
+        return None  # never published as an Alpine tag, or no longer published (AG202)
+    if tag.lower() in facts.floating:
+        pinned = facts.pinned_tag(tag)
+        if pinned:
+            suggestion = image.text[: len(image.text) - len(tag)] + pinned
+            return suggestion, f"pin one, e.g. `{suggestion}`"
+        return None, f"`{name}` publishes no tags that pin one: {_digest_advice(image)}"
+    line = version_line(tag)
+    published = [version_line(t) for t in facts.floating]
+    known = [branch_key(found) for found in published if found]
+    if line is None or not known or branch_key(line) <= max(known):
+        return None  # an older patch tag (no longer rebuilt) or a tag the table does not know
+    return None, f"{_digest_advice(image)} or the `{name}` tag that pins a release"
 
 
 def _tag_position(stage: Stage) -> tuple[Pos, Pos]:
@@ -79,20 +128,48 @@ def _tag_position(stage: Stage) -> tuple[Pos, Pos]:
       rationale="""
 An Alpine branch gets security fixes in `main` for about two years. Past that date the
 image keeps the vulnerabilities found since. The embedded release table says when each
-branch ended; `--as-of` sets the date of the check.""",
+branch ended; `--as-of` sets the date of the check.
+
+An official image's tag that is no longer published (`golang:1.9-alpine`, `node:10-alpine`)
+is pinned too, in effect: it stays on the Alpine release of its last build, which the
+embedded table of official image tags knows (or bounds by the date of that build). It is
+reported when that release is past its support.""",
       bad="FROM python:3.11-alpine3.18",
       good="FROM python:3.11-alpine3.24")
 def alpine_release_eol(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     newest = newest_supported(settings.as_of).branch
     for stage in _direct_alpine_stages(df):
         branch = stage.alpine_release
-        if not branch or not is_end_of_life(branch, settings.as_of):
-            continue
-        info = release_info(branch)
-        when = f" on {info.eol.isoformat()}" if info else ""
         start, end = _tag_position(stage)
-        yield Hit(start, end, f"Alpine {branch} (`{stage.image.text}`) reached end of support{when}; "
-                  f"move to {newest}")
+        if branch:
+            if not is_end_of_life(branch, settings.as_of):
+                continue
+            yield Hit(start, end, f"Alpine {branch} (`{stage.image.text}`) reached end of support"
+                      f"{_eol_date(branch)}; move to {newest}")
+            continue
+        ended = _ended(stage.image)
+        if ended is None or not ended.release or not is_end_of_life(ended.release, settings.as_of):
+            continue
+        release = f"Alpine {ended.release} or older" if ended.at_most else f"Alpine {ended.release}"
+        when = "" if ended.at_most else _eol_date(ended.release)
+        listed = f"its {ended.line} line was last listed" if ended.line else "last listed"
+        yield Hit(start, end, f"`{stage.image.text}` is no longer published ({listed} {ended.last_listed}): "
+                  f"it stays on {release}, past end of support{when}; move to a maintained tag pinned to "
+                  f"Alpine {newest}")
+
+
+def _eol_date(branch: str) -> str:
+    info = release_info(branch)
+    return f" on {info.eol.isoformat()}" if info else ""
+
+
+def _ended(image: ImageRef) -> Optional[EndedTag]:
+    """The last listing of an official image's Alpine tag that is no longer published."""
+    name = official_name(image)
+    if name is None or name == "alpine" or not image.resolved or image.digest:
+        return None
+    facts = official_image(name)
+    return facts.ended_tag(image.tag) if facts else None
 
 
 def _probed(commands) -> frozenset[str]:
@@ -107,17 +184,23 @@ def _probed(commands) -> frozenset[str]:
       rationale="""
 Alpine has apk and no apt-get, yum, dnf or zypper; Debian, Ubuntu and the RHEL family
 have no apk. The RUN fails with `not found`. Often the base image was switched to or from
-Alpine and the install line was not.""",
+Alpine and the install line was not.
+
+Reported once per RUN, at the first call: the build stops there. Only against a base
+whose distribution is known: not for an unfilled template (`php:%%VERSION%%-%%VARIANT%%`),
+an unknown image, or an old tag of an official image whose listing never said which
+distribution it was built on (neo4j 3.4 was Alpine-based; its tag does not say so).""",
       bad="FROM python:3.12-alpine3.24\nRUN apt-get update && apt-get install -y curl",
       good="FROM python:3.12-alpine3.24\nRUN apk add --no-cache curl")
 def wrong_package_manager(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     for stage in df.stages:
-        if stage.kind not in (ImageKind.ALPINE, ImageKind.APK_GLIBC, ImageKind.NON_APK):
-            continue
+        if stage.kind not in (ImageKind.ALPINE, ImageKind.APK_GLIBC, ImageKind.NON_APK) or stage.root.kind_inferred:
+            continue  # an inferred kind comes from the apk calls themselves: nothing to hold them against
         for ins in stage.instructions:
             if ins.keyword != "RUN":
                 continue
             probed = None  # read on the first package manager call only
+            calls = []
             for command in ins.commands:
                 argv = command.effective_argv()
                 if not argv:
@@ -128,11 +211,15 @@ def wrong_package_manager(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     continue
                 if probed is None:
                     probed = _probed(ins.commands)
-                if name in probed:
-                    continue
-                if name == "apk":
-                    yield Hit.at(argv[0], f"`apk` does not exist in `{stage.root.image.text}`, which is not "
-                                 "Alpine; use its own package manager or an -alpine tag")
-                else:
-                    yield Hit.at(argv[0], f"`{name}` does not exist in `{stage.root.image.text}` "
-                                 "(apk-based); use apk add --no-cache")
+                if name not in probed:
+                    calls.append((name, argv[0]))
+            if not calls:
+                continue  # one finding per RUN: the first call fails the build, the rest never run
+            name, word = calls[0]
+            more = f" ({len(calls) - 1} more call{'s' if len(calls) > 2 else ''} in this RUN)" if len(calls) > 1 else ""
+            if name == "apk":
+                yield Hit.at(word, f"`apk` does not exist in `{stage.root.image.text}`, which is not "
+                             f"Alpine; use its own package manager or an -alpine tag{more}")
+            else:
+                yield Hit.at(word, f"`{name}` does not exist in `{stage.root.image.text}` "
+                             f"(apk-based); use apk add --no-cache{more}")
