@@ -204,3 +204,20 @@ def test_ag203_inferred_alpine_is_not_held_against_apt():
 
 def test_ag203_old_official_tag_known_to_be_debian():
     assert where(lint("FROM golang:1.7\nRUN apk add --no-cache git\n", select="AG203")) == [("AG203", 2, 5)]
+
+
+def test_ag203_base_from_an_arg_names_the_arg():
+    finding, = lint("ARG PHP=8.3-cli\nFROM php:${PHP}\nRUN apk add --no-cache git\n", select="AG203")
+    assert "`php:8.3-cli` (from php:${PHP})" in finding.message
+
+
+def test_ag203_not_for_a_package_manager_the_build_puts_in_place():
+    text = """
+        FROM debian:bookworm-slim
+        RUN wget -O /tmp/apk.apk https://example.org/apk-tools-static.apk \\
+            && tar -xzf /tmp/apk.apk -C /usr/local/ && mv /usr/local/sbin/apk.static /usr/local/bin/apk
+        RUN apk --version
+        """
+    assert lint(text, select="AG203") == []
+    assert where(lint("FROM debian:bookworm-slim\nRUN apk --version && mv x /usr/local/bin/apk\n",
+                      select="AG203")) == [("AG203", 2, 5)]

@@ -178,6 +178,18 @@ def _probed(commands) -> frozenset[str]:
                      if command.argv and command.argv[0].value in _PROBES for w in command.argv[1:])
 
 
+def _installed_by_hand(stage: Stage, ins, command) -> frozenset[str]:
+    """Programs an earlier command of the stage puts in place as a path (`mv apk.static
+    /usr/local/bin/apk`): the build brings its own copy."""
+    names = set()
+    for run in (i for s in reversed(stage.lineage()) for i in s.instructions if i.keyword == "RUN"):
+        for earlier in run.commands:
+            if run is ins and earlier is command:
+                return frozenset(names)
+            names.update(w.value.rsplit("/", 1)[-1] for w in earlier.argv[1:] if "/" in w.value)
+    return frozenset(names)
+
+
 @rule("AG203", "wrong-package-manager", "error",
       "A package manager the base image does not have.",
       triggers=True,
@@ -211,15 +223,16 @@ def wrong_package_manager(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                     continue
                 if probed is None:
                     probed = _probed(ins.commands)
-                if name not in probed:
+                if name not in probed and name not in _installed_by_hand(stage, ins, command):
                     calls.append((name, argv[0]))
             if not calls:
                 continue  # one finding per RUN: the first call fails the build, the rest never run
             name, word = calls[0]
             more = f" ({len(calls) - 1} more call{'s' if len(calls) > 2 else ''} in this RUN)" if len(calls) > 1 else ""
+            root = stage.root
+            base = f"`{root.image.text}`" + (f" (from {root.image_word.raw})" if root.image_word.expanded else "")
             if name == "apk":
-                yield Hit.at(word, f"`apk` does not exist in `{stage.root.image.text}`, which is not "
+                yield Hit.at(word, f"`apk` does not exist in {base}, which is not "
                              f"Alpine; use its own package manager or an -alpine tag{more}")
             else:
-                yield Hit.at(word, f"`{name}` does not exist in `{stage.root.image.text}` "
-                             f"(apk-based); use apk add --no-cache{more}")
+                yield Hit.at(word, f"`{name}` does not exist in {base} (apk-based); use apk add --no-cache{more}")
