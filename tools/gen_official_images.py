@@ -16,7 +16,8 @@ that changed one, and records per official image:
   (no `alpine` or Debian/Ubuntu word in their tags or folder, and no `-alpine` variant
   beside them): their base is unknown, not Debian.
 
-Run: .venv/bin/python tools/gen_official_images.py [MIRROR]   (default: the local mirror path below)
+Run: .venv/bin/python tools/gen_official_images.py GIT_DIR
+(GIT_DIR: the .git folder of a clone of docker-library/official-images, or a bare mirror of it)
 """
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from alpineguard.knowledge import branch_key, image_lists  # noqa: E402
 from alpineguard.knowledge.official_images import version_line  # noqa: E402
 
-DEFAULT_MIRROR = "/work/.mirror/docker-library+official-images/repo"
 OUTPUT = Path(__file__).resolve().parent.parent / "src" / "alpineguard" / "knowledge" / "official_images.yaml"
 RELEASE = re.compile(r"alpine-?(\d+\.\d+)(?![\d])")
 RELEASE_FOLDER = re.compile(r"alpine/(\d+\.\d+)(?:/|$)")
@@ -223,7 +223,9 @@ def summarise(image: str, info: dict, alpine_first: dict[str, str], debian_defau
 
 
 def main() -> None:
-    mirror = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_MIRROR
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__.rsplit("Run: ", 1)[1])
+    mirror = sys.argv[1]
     images, alpine_first, head = collect(mirror)
     debian_default = set(image_lists()["debian_by_default"])
     result = {}
