@@ -221,3 +221,59 @@ def test_ag203_not_for_a_package_manager_the_build_puts_in_place():
     assert lint(text, select="AG203") == []
     assert where(lint("FROM debian:bookworm-slim\nRUN apk --version && mv x /usr/local/bin/apk\n",
                       select="AG203")) == [("AG203", 2, 5)]
+
+
+# AG201 and the repository the Dockerfile is kept in
+
+def test_ag201_silent_for_images_of_the_repository_owner():
+    text = "FROM myorg/base:alpine\nFROM other/base:alpine\n"
+    assert where(lint(text, select="AG201", repository="MyOrg/images")) == [("AG201", 2, 6)]
+    assert where(lint(text, select="AG201")) == [("AG201", 1, 6), ("AG201", 2, 6)]
+    assert lint("FROM ghcr.io/myorg/base:alpine\n", select="AG201", repository="myorg/images") == []
+
+
+def test_ag201_silent_for_official_parents_in_an_official_image_source():
+    text = "FROM php:8.3-fpm-alpine\n"
+    assert lint(text, select="AG201", repository="docker-library/wordpress") == []
+    assert where(lint(text, select="AG201", repository="myorg/site")) == [("AG201", 1, 6)]
+
+
+def _git(*args, cwd):
+    import subprocess
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_repository_read_from_the_checkout_and_its_worktrees(tmp_path):
+    from alpineguard.engine import check_file
+    from alpineguard.config import Settings
+    from alpineguard.repository import repository_of
+    checkout = tmp_path / "images"
+    (checkout / "php").mkdir(parents=True)
+    _git("init", "-q", cwd=checkout)
+    _git("remote", "add", "upstream", "https://gitlab.example.com/someone/fork", cwd=checkout)
+    _git("remote", "add", "origin", "git@github.com:MyOrg/images.git", cwd=checkout)
+    dockerfile = checkout / "php" / "Dockerfile"
+    dockerfile.write_text("FROM myorg/base:alpine\n")
+    assert repository_of(str(dockerfile)) == "MyOrg/images"
+    assert check_file(str(dockerfile), Settings(select=("AG201",))).findings == []
+    (checkout / "README").write_text("x\n")
+    _git("add", "README", cwd=checkout)
+    _git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x", cwd=checkout)
+    _git("worktree", "add", "-q", str(tmp_path / "wt"), cwd=checkout)
+    assert repository_of(str(tmp_path / "wt" / "Dockerfile")) == "MyOrg/images"
+    assert repository_of(str(tmp_path / "elsewhere" / "Dockerfile")) is None
+
+
+def test_repository_on_the_command_line_and_in_the_config(tmp_path):
+    from conftest import run_module
+    (tmp_path / "Dockerfile").write_text("FROM myorg/base:alpine\n")
+    done = run_module("--select", "AG201", "--repository", "myorg", "Dockerfile", cwd=tmp_path)
+    assert done.returncode == 2 and b"--repository takes OWNER/NAME, got 'myorg'" in done.stderr
+    assert run_module("--select", "AG201", "Dockerfile", cwd=tmp_path).returncode == 1
+    assert run_module("--select", "AG201", "--repository", "myorg/images", "Dockerfile",
+                      cwd=tmp_path).returncode == 0
+    (tmp_path / ".alpineguard.yaml").write_text("repository: myorg/images\n")
+    assert run_module("--select", "AG201", "Dockerfile", cwd=tmp_path).returncode == 0
+    (tmp_path / ".alpineguard.yaml").write_text("repository: [myorg]\n")
+    done = run_module("--select", "AG201", "Dockerfile", cwd=tmp_path)
+    assert done.returncode == 2 and b"`repository` must be a repository as OWNER/NAME" in done.stderr

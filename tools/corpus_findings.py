@@ -2,7 +2,9 @@
 
 The corpus itself never enters this repository (its files belong to their authors); it is
 rebuilt locally from a manifest of public repositories pinned by commit. Every file is passed
-by path, so names discovery would skip (`*.dockerfile`, archive members) are checked too.
+by path, so names discovery would skip (`*.dockerfile`, archive members) are checked too. The
+files of a folder named `OWNER__NAME` are checked with `--repository OWNER/NAME`, as the CLI
+would read it from the git remote of a checkout.
 
     python tools/corpus_findings.py CORPUS_DIR --out findings.json      # run, save, count
     python tools/corpus_findings.py CORPUS_DIR --extra "--select AG3"   # extra CLI options
@@ -27,21 +29,35 @@ from collections import Counter
 CHUNK = 400  # paths per process: keeps argv well under the kernel's limit
 
 
+def repository_option(folder: str) -> list[str]:
+    """`--repository OWNER/NAME` for a corpus folder named `OWNER__NAME`: what the CLI reads
+    from a checkout's git remote, which the rebuilt corpus has not kept."""
+    owner, sep, name = folder.partition("__")
+    return ["--repository", f"{owner}/{name}"] if sep and owner and name else []
+
+
 def run(corpus: str, extra: list[str]) -> dict:
     paths = sorted(os.path.join(root, name) for root, _, names in os.walk(corpus) for name in names)
     merged: dict = {"findings": [], "errors": [], "files": len(paths)}
-    for start in range(0, len(paths), CHUNK):
-        chunk = paths[start:start + CHUNK]
-        done = subprocess.run([sys.executable, "-m", "alpineguard", "--format", "json",
-                               "--fail-level", "never", *extra, *chunk],
-                              capture_output=True, text=True)
-        if done.returncode not in (0, 1):
-            merged["errors"].append({"chunk": start, "status": done.returncode, "stderr": done.stderr[-2000:]})
-            continue
-        report = json.loads(done.stdout)
-        merged["findings"].extend(report["findings"])
-        merged["errors"].extend(report["errors"])
+    by_folder: dict[str, list[str]] = {}
+    for path in paths:
+        by_folder.setdefault(os.path.relpath(path, corpus).split(os.sep, 1)[0], []).append(path)
+    for folder, folder_paths in by_folder.items():
+        for start in range(0, len(folder_paths), CHUNK):
+            _run_chunk(folder_paths[start:start + CHUNK], [*repository_option(folder), *extra], merged)
     return merged
+
+
+def _run_chunk(chunk: list[str], options: list[str], merged: dict) -> None:
+    done = subprocess.run([sys.executable, "-m", "alpineguard", "--format", "json",
+                           "--fail-level", "never", *options, *chunk],
+                          capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        merged["errors"].append({"chunk": chunk[0], "status": done.returncode, "stderr": done.stderr[-2000:]})
+        return
+    report = json.loads(done.stdout)
+    merged["findings"].extend(report["findings"])
+    merged["errors"].extend(report["errors"])
 
 
 def counts(report: dict) -> Counter:

@@ -14,7 +14,9 @@ that changed one, and records per official image:
 - `unknown_base`: for images whose other tags are Debian-based today, the version lines
   last published when nothing in the manifest said which distribution they were built on
   (no `alpine` or Debian/Ubuntu word in their tags or folder, and no `-alpine` variant
-  beside them): their base is unknown, not Debian.
+  beside them): their base is unknown, not Debian;
+
+and `built_from`, the repositories the current official images are built from (GitRepo).
 
 Run: .venv/bin/python tools/gen_official_images.py GIT_DIR
 (GIT_DIR: the .git folder of a clone of docker-library/official-images, or a bare mirror of it)
@@ -31,6 +33,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from alpineguard.knowledge import branch_key, image_lists  # noqa: E402
 from alpineguard.knowledge.official_images import version_line  # noqa: E402
+from alpineguard.repository import owner_and_name  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent.parent / "src" / "alpineguard" / "knowledge" / "official_images.yaml"
 RELEASE = re.compile(r"alpine-?(\d+\.\d+)(?![\d])")
@@ -148,6 +151,19 @@ def collect(mirror: str) -> tuple[dict, dict[str, str], str]:
     return images, alpine_first, f"{head[0][:12]} ({head[1]})"
 
 
+def source_repositories(mirror: str) -> list[str]:
+    """`owner/name` of every repository the current official images are built from (GitRepo)."""
+    listing = git(mirror, "ls-tree", "HEAD", "library/").decode().split("\n")
+    ids = [line.split()[2] for line in listing if line.strip()]
+    found = set()
+    for text in blobs(mirror, ids).values():
+        for url in re.findall(r"(?m)^GitRepo:\s*(\S+)", text):
+            pair = owner_and_name(url)
+            if pair:
+                found.add(pair.lower())
+    return sorted(found)
+
+
 def newest_alpine_by(alpine_first: dict[str, str], when: str) -> str | None:
     released = [branch for branch, first in alpine_first.items() if first <= when]
     return max(released, key=branch_key) if released else None
@@ -244,9 +260,11 @@ def main() -> None:
         "# whose Alpine tags are no longer published, the month last listed and the Alpine release of that\n"
         "# build (`<=X`: at most X, from the date); `named`, the same for tags without a version;\n"
         "# `unknown_base`, version lines of a Debian-by-default image whose last listing did not say which\n"
-        "# distribution they were built on. Strings, not mappings: read for the one image asked about.\n")
+        "# distribution they were built on. Strings, not mappings: read for the one image asked about.\n"
+        "# `built_from`: the repositories (owner/name, GitRepo) the current official images are built from.\n")
     body = {"source": f"docker-library/official-images {head}",
             "alpine_releases": dict(sorted(alpine_first.items(), key=lambda item: branch_key(item[0]))),
+            "built_from": " ".join(source_repositories(mirror)),
             "images": result}
     OUTPUT.write_text(header + yaml.safe_dump(body, sort_keys=False, width=110), encoding="utf-8")
     print(f"{OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}: "

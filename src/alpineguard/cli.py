@@ -9,7 +9,7 @@ import sys
 from typing import Optional
 
 from . import __version__
-from .config import ConfigError
+from .config import ConfigError, is_repository_name
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_LEVELS = ("error", "warning", "info", "style", "never")
@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     online.add_argument("--online", action="store_true", default=None)
     online.add_argument("--offline", dest="online", action="store_false")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="date for end-of-support checks (default: today)")
+    parser.add_argument("--repository", metavar="OWNER/NAME",
+                        help="the repository the files belong to (default: their checkout's git remote)")
     parser.add_argument("--no-inline-ignores", dest="inline_ignores", action="store_false",
                         help="report findings that inline pragmas would hide")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
@@ -137,6 +139,10 @@ def command_line_layer(args: argparse.Namespace) -> dict:
             raise UsageError(f"--as-of takes a date as YYYY-MM-DD, got {args.as_of!r}") from None
     if args.context:
         layer["context"] = args.context
+    if args.repository is not None:
+        if not is_repository_name(args.repository):
+            raise UsageError(f"--repository takes OWNER/NAME, got {args.repository!r}")
+        layer["repository"] = args.repository
     if args.online is not None:
         layer["online"] = args.online
     if not args.inline_ignores:

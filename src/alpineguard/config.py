@@ -19,7 +19,8 @@ class Settings(Record):
     __slots__ = ("select", "ignore", "severity", "fail_level", "build_args", "target", "platforms", "as_of",
                  "context", "online", "alpine_images", "glibc_images", "init_images", "require_init",
                  "max_file_size", "inline_ignores", "exclude", "named_contexts", "build_definitions", "compose_files",
-                 "bake_files", "compose_profiles", "path_settings")
+                 "bake_files", "compose_profiles", "repository",
+                 "path_settings")
     _unequal = ("path_settings",)
     _hidden = ("path_settings",)
 
@@ -32,7 +33,8 @@ class Settings(Record):
                  max_file_size: int = DEFAULT_MAX_FILE_SIZE, inline_ignores: bool = True,
                  exclude: tuple[str, ...] = (), named_contexts: Optional[dict[str, Optional[str]]] = None,
                  build_definitions: bool = True, compose_files: tuple[str, ...] = (), bake_files: tuple[str, ...] = (),
-                 compose_profiles: tuple[str, ...] = (), path_settings: Optional["PathSettings"] = None) -> None:
+                 compose_profiles: tuple[str, ...] = (), repository: Optional[str] = None,
+                 path_settings: Optional["PathSettings"] = None) -> None:
         self.select = select
         self.ignore = ignore
         self.severity = {} if severity is None else severity
@@ -55,6 +57,7 @@ class Settings(Record):
         self.compose_files = compose_files  # named compose files (default: found as docker compose does)
         self.bake_files = bake_files
         self.compose_profiles = compose_profiles  # empty: every service
+        self.repository = repository  # owner/name the files belong to; None: their checkout's git remote
         self.path_settings = path_settings
 
     def replaced(self, **changes) -> "Settings":
@@ -97,6 +100,12 @@ def unknown_rule_id(ids: Iterable[str], exact: bool = False) -> Optional[str]:
         if (rule_id not in REGISTRY) if exact else not any(known.startswith(rule_id) for known in REGISTRY):
             return rule_id
     return None
+
+
+def is_repository_name(text: str) -> bool:
+    """`owner/name`: two non-empty parts without spaces."""
+    owner, slash, name = text.partition("/")
+    return bool(slash and owner and name and "/" not in name and not any(c.isspace() for c in text))
 
 
 def _kind(value: Any) -> str:
@@ -183,6 +192,11 @@ class _Reader:
                 pass
         raise self.fail(key, "a date as YYYY-MM-DD", value)
 
+    def repository(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not is_repository_name(value.strip()):
+            raise self.fail(key, "a repository as OWNER/NAME", value)
+        return value.strip()
+
     def positive_int(self, key: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise self.fail(key, "a positive whole number", value)
@@ -209,6 +223,7 @@ _KEYS: dict[str, tuple[str, Callable[[_Reader, str, Any], Any], bool]] = {
     "compose-files": ("compose_files", _Reader.strings, False),
     "bake-files": ("bake_files", _Reader.strings, False),
     "compose-profiles": ("compose_profiles", lambda r, k, v: r.strings(k, v, comma_separated=True), False),
+    "repository": ("repository", _Reader.repository, False),
 }
 _OVERRIDE_KEYS = tuple(key for key, (_, _, per_path) in _KEYS.items() if per_path)
 

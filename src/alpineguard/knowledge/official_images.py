@@ -98,5 +98,7 @@ def official_image(name: str) -> Optional[OfficialImage]:
     return None if entry is None else OfficialImage(name, entry)
 
 
-def data_source() -> str:
-    return str(_data().get("source", ""))
+@lru_cache(maxsize=1)
+def official_sources() -> frozenset[str]:
+    """`owner/name` (lower case) of the repositories the official images are built from."""
+    return frozenset(_data().get("built_from", "").split())

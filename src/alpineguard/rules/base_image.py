@@ -8,8 +8,9 @@ from typing import Optional
 from ..config import Settings
 from ..images import is_alpine_tagged, official_name
 from ..knowledge import branch_key, is_end_of_life, newest_supported, release_info
-from ..knowledge.official_images import EndedTag, official_image, version_line
+from ..knowledge.official_images import EndedTag, official_image, official_sources, version_line
 from ..model import Dockerfile, Edit, Fix, ImageKind, ImageRef, Pos, Stage
+from ..repository import repository_of
 from .registry import Hit, rule
 
 _OTHER_MANAGERS = ("apt-get", "apt", "yum", "dnf", "microdnf", "zypper")
@@ -53,7 +54,12 @@ digest as the advice. A tag that is no longer published (`golang:1.9-alpine`, an
 patch release) does not float: it stays on the release it was last built on, which
 AG202 reports when that release is past its support. Tags with an unfilled template
 placeholder or a variable without a value (`alpine:%%TAG%%`, `alpine:${TAG}`) are not
-reported: the value may well pin a release.""",
+reported: the value may well pin a release.
+
+Nor is a base the same organisation builds (`FROM acme/base:alpine` in a repository of
+`acme`, from the config's `repository`, `--repository` or the checkout's git remote), or
+an official parent in a repository an official image is built from: the release is
+pinned, or not, where that image is built.""",
       bad="FROM python:3.12-alpine",
       good="FROM python:3.12-alpine3.24",
       fix="Unsafe: the published tag that pins the release the floating tag points at "
@@ -65,17 +71,36 @@ def alpine_release_floating(df: Dockerfile, settings: Settings) -> Iterator[Hit]
         if stage.alpine_release or image.digest or not image.resolved or not is_alpine_tagged(image):
             continue
         verdict = _floating(image, newest)
-        if verdict is None:
+        if verdict is None or _built_alongside(image, df, settings):
             continue
         suggestion, advice = verdict
         via = f" (from {word.raw})" if word.expanded else ""
-        if image.tag.lower() == "edge" and official_name(image) == "alpine":
+        name = official_name(image)
+        if image.tag.lower() == "edge" and name == "alpine":
             yield Hit.at(word, f"`{image.text}`{via} is Alpine's development branch; {advice}")
+            continue
+        if name is None:  # another publisher's tag: whether and when it moves is theirs to say
+            yield Hit.at(word, f"`{image.text}`{via} names no Alpine release: it is on whatever release its "
+                         f"publisher last built it on, and moves when they rebuild; {advice}")
             continue
         fix = None
         if suggestion and not word.expanded and word.raw == word.value:
             fix = Fix(f"pin `{suggestion}`", (Edit(word.start, word.end, suggestion),), safe=False)
         yield Hit.at(word, f"`{image.text}`{via} floats across Alpine releases; {advice}", fix)
+
+
+def _built_alongside(image: ImageRef, df: Dockerfile, settings: Settings) -> bool:
+    """Whether the base comes from the organisation that keeps this Dockerfile (its owner is
+    the image's namespace: `myorg/base` in a `myorg/...` repository), or this is the source
+    of an official image built on an official parent: then the tag follows that build
+    on purpose, and its release is pinned, or not, where the parent is built."""
+    repository = settings.repository or repository_of(df.source_path)
+    if not repository:
+        return False
+    if official_name(image) is not None:
+        return repository.lower() in official_sources()
+    namespace, slash, _ = image.path.partition("/")
+    return bool(slash) and namespace == repository.split("/", 1)[0].lower()
 
 
 def _digest_advice(image: ImageRef) -> str:
@@ -95,8 +120,7 @@ def _floating(image: ImageRef, newest: str) -> Optional[tuple[Optional[str], str
         suggestion = pinned_reference(image.text, tag, "alpine", newest)
         return suggestion, f"pin one, e.g. `{suggestion}` (newest supported: {newest})"
     if name is None:
-        return None, (f"the tag names no release, so it follows whatever its publisher rebuilds it on; "
-                      f"{_digest_advice(image)}, or a release-pinned tag if the publisher has one")
+        return None, f"{_digest_advice(image)}, or a release-pinned tag if the publisher has one"
     facts = official_image(name)
     if facts is None or facts.ended_tag(tag):
         return None  # never published as an Alpine tag, or no longer published (AG202)
