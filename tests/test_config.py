@@ -203,7 +203,7 @@ def test_pyproject_errors_name_the_table(repo):
                                       " (known: select, ignore, severity, fail-level, alpine-images, glibc-images,"
                                       " init-images, require-init, build-args, platforms, online, as-of,"
                                       " max-file-size, exclude, build-definitions, compose-files, bake-files,"
-                                      " compose-profiles, overrides)\n")
+                                      " compose-profiles, repository, overrides)\n")
     write(repo, "pyproject.toml", "[tool.alpineguard\n")
     assert b"pyproject.toml: not valid TOML" in run_module("Dockerfile", cwd=repo).stderr
 
