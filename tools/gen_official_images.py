@@ -183,10 +183,12 @@ def summarise(image: str, info: dict, alpine_first: dict[str, str], debian_defau
         if not is_floating(tag):
             continue
         facts = tags[tag]
-        for sibling in facts["entry"]:
-            if RELEASE.search(sibling.lower()) and RELEASE.sub("alpine", sibling.lower()) == tag.lower():
-                pins.add("alpine-{}" if f"alpine-{facts['release']}" in sibling else "alpine{}")
-        floating.setdefault(facts["release"] or "?", []).append(tag)
+        pinned = [sibling for sibling in facts["entry"]
+                  if RELEASE.search(sibling.lower()) and RELEASE.sub("alpine", sibling.lower()) == tag.lower()]
+        for sibling in pinned:
+            pins.add("alpine-{}" if f"alpine-{facts['release']}" in sibling else "alpine{}")
+        # `?`: no pinned tag beside it, so none to suggest (whatever the image does for others)
+        floating.setdefault(facts["release"] if pinned and facts["release"] else "?", []).append(tag)
     if len(pins) > 1:
         raise SystemExit(f"{image}: two pinned tag schemes {pins}")
     if pins:

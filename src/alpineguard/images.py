@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Optional
 
 from .knowledge import image_lists
-from .knowledge.official_images import official_image
 from .model import ImageKind, ImageRef, without_unrendered
 
 _ALPINE_RELEASE_IN_TAG = re.compile(r"alpine-?(\d+\.\d+)")
@@ -77,6 +76,7 @@ class ImageClassifier:
             return ImageKind.NON_APK, None
         name = official_name(ref)
         if name in self.debian_by_default and ref.tag_known:
+            from .knowledge.official_images import official_image  # only for these images
             facts = official_image(name)
             if facts is not None and facts.base_unknown(ref.tag):
                 return ImageKind.UNKNOWN, None  # an old line that may not have been Debian-based

@@ -319,20 +319,29 @@ class ImageKind(enum.Enum):
 # placeholder (`%%TAG%%`, `%TAG%`, `{{ .Tag }}`, `{% tag %}`, `@TAG@`, `<your-repo>`, `<%= v %>`,
 # `__TAG__`). None of `$ { } < > %` can be part of an image reference, so one of them alone (a
 # placeholder cut by a space) is enough. Such a part of a reference is unknown: nothing is claimed from it.
-_UNRENDERED = re.compile(r"[${}<>%]|@[A-Za-z_][\w-]*@|__[A-Z][A-Z0-9_]*__")
-# The whole of each such value, to cut it out and keep what is known around it.
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}?|\$\w*|%%?[\w-]*%?%?|\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)|<[^>]*>?"
-                          r"|@[A-Za-z_][\w-]*@|__[A-Z][A-Z0-9_]*__|[{}<>%]")
+_UNRENDERED_CHARACTERS = frozenset("${}<>%")
+_PATTERNS: list = []  # compiled on first need: most references have none of this
+
+
+def _patterns():
+    if not _PATTERNS:
+        _PATTERNS.append(re.compile(r"@[A-Za-z_][\w-]*@|__[A-Z][A-Z0-9_]*__"))
+        # The whole of each such value, to cut it out and keep what is known around it.
+        _PATTERNS.append(re.compile(r"\$\{[^}]*\}?|\$\w*|%%?[\w-]*%?%?|\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)"
+                                    r"|<[^>]*>?|@[A-Za-z_][\w-]*@|__[A-Z][A-Z0-9_]*__|[{}<>%]"))
+    return _PATTERNS
 
 
 def is_unrendered(text: str) -> bool:
     """Whether `text` still holds a variable or a template placeholder."""
-    return _UNRENDERED.search(text) is not None
+    if not _UNRENDERED_CHARACTERS.isdisjoint(text):
+        return True
+    return ("@" in text or "__" in text) and _patterns()[0].search(text) is not None
 
 
 def without_unrendered(text: str) -> str:
-    """`text` with its variables and placeholders cut out: what is known of it (`%%V%%-alpine` -> `-alpine`)."""
-    return _PLACEHOLDER.sub(" ", text)
+    """`text` with its variables and placeholders cut out: what is known of it (`%%V%%-alpine` -> ` -alpine`)."""
+    return _patterns()[1].sub(" ", text)
 
 
 class ImageRef(Record):

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..config import Settings
 from ..images import is_alpine_tagged, official_name
 from ..knowledge import branch_key, is_end_of_life, newest_supported, release_info
-from ..knowledge.official_images import EndedTag, official_image, official_sources, version_line
 from ..model import Dockerfile, Edit, Fix, ImageKind, ImageRef, Pos, Stage
-from ..repository import repository_of
 from .registry import Hit, rule
+
+if TYPE_CHECKING:
+    from ..knowledge.official_images import EndedTag
 
 _OTHER_MANAGERS = ("apt-get", "apt", "yum", "dnf", "microdnf", "zypper")
 _PROBES = frozenset({"command", "which", "type", "hash"})
@@ -94,10 +95,12 @@ def _built_alongside(image: ImageRef, df: Dockerfile, settings: Settings) -> boo
     the image's namespace: `myorg/base` in a `myorg/...` repository), or this is the source
     of an official image built on an official parent: then the tag follows that build
     on purpose, and its release is pinned, or not, where the parent is built."""
+    from ..repository import repository_of  # rarely needed: only for a tag that would be reported
     repository = settings.repository or repository_of(df.source_path)
     if not repository:
         return False
     if official_name(image) is not None:
+        from ..knowledge.official_images import official_sources
         return repository.lower() in official_sources()
     namespace, slash, _ = image.path.partition("/")
     return bool(slash) and namespace == repository.split("/", 1)[0].lower()
@@ -110,6 +113,7 @@ def _digest_advice(image: ImageRef) -> str:
 def _floating(image: ImageRef, newest: str) -> Optional[tuple[Optional[str], str]]:
     """(suggested reference, advice) for a tag that moves to new Alpine releases; None when it
     does not (no longer published) or the tag is not known well enough to say."""
+    from ..knowledge.official_images import official_image, version_line  # loaded on first need
     name = official_name(image)
     tag = image.tag
     if name == "alpine":
@@ -192,6 +196,7 @@ def _ended(image: ImageRef) -> Optional[EndedTag]:
     name = official_name(image)
     if name is None or name == "alpine" or not image.resolved or image.digest:
         return None
+    from ..knowledge.official_images import official_image
     facts = official_image(name)
     return facts.ended_tag(image.tag) if facts else None
 
