@@ -203,7 +203,12 @@ def test_ag104_images_whose_purpose_is_building():
                 select="AG104") == []  # the Ruby image itself keeps headers for native gems
     for path in (".devcontainer/Dockerfile", "ci/Dockerfile", "docker/Dockerfile.build", "dev.Dockerfile"):
         assert lint("FROM alpine:3.24\n" + tools, select="AG104", path=path) == [], path
+    assert lint("FROM alpine:3.24\n" + tools + 'ENTRYPOINT ["esy"]\n', select="AG104") == []
+    assert lint("FROM alpine:3.24\n" + tools + "COPY run_tests.sh /run.sh\nENTRYPOINT LEVEL=1 /run.sh\n",
+                select="AG104") == []  # a CI image: it builds what it tests when it starts
+    assert lint("FROM alpine:3.24\n" + tools + 'CMD ["pytest", "-q"]\n', select="AG104") == []
     # An application run on a toolchain image, or a Makefile as task runner, is still checked.
+    assert len(lint("FROM alpine:3.24\n" + tools + "COPY tests/ .\nCMD ./app\n", select="AG104")) == 2
     assert len(lint("FROM golang:1.22-alpine3.20\n" + tools + 'CMD ["/app"]\n', select="AG104")) == 2
     assert len(lint("FROM alpine:3.24\n" + tools + "CMD make serve\n", select="AG104")) == 2
     assert len(lint("FROM alpine:3.24\n" + tools, select="AG104", path="build/app/Dockerfile")) == 2

@@ -297,8 +297,10 @@ Packages kept on purpose are not reported:
   application run on a toolchain image is checked), it installs a toolchain (ENV
   `RUSTUP_HOME`, `CARGO_HOME`, `GOLANG_VERSION`, `GRADLE_HOME`, `MAVEN_HOME`,
   `DOTNET_SDK_VERSION`, or `RUBY_DOWNLOAD_SHA256` of a Ruby built from source, which
-  keeps `-dev` packages for gems with native extensions), its ENTRYPOINT or CMD runs a compiler or build tool (`gcc`,
-  `cargo`, `go`, `gradle`, `mvn`, ...; not `make`, a common task runner), or its path
+  keeps `-dev` packages for gems with native extensions), its ENTRYPOINT or CMD runs a
+  compiler or build tool (`gcc`, `cargo`, `go`, `gradle`, `mvn`, `esy`, ...; not
+  `make`, a common task runner) or tests (`run_tests.sh`, also as the source of the
+  script it runs, `pytest`, `make installcheck`), or its path
   says so (`.devcontainer/`, `ci/`, `toolchain/`, `builder/`, `Dockerfile.ci`,
   `Dockerfile.build`, `Dockerfile.dev`).
 
@@ -340,7 +342,11 @@ _TOOLCHAIN_ENV = frozenset({"RUSTUP_HOME", "CARGO_HOME", "GOLANG_VERSION", "GRAD
 # Programs that make an image a build environment when it runs them; not `make`, which
 # images also use as a task runner (`CMD make server`).
 _BUILD_PROGRAMS = frozenset({"gcc", "cc", "g++", "c++", "clang", "cargo", "rustc", "rustup", "go", "mvn", "gradle",
-                             "ninja", "meson", "bazel", "bazelisk"})
+                             "ninja", "meson", "bazel", "bazelisk", "sbt", "lein", "cabal", "stack", "opam", "dune",
+                             "esy", "zig"})
+# An ENTRYPOINT/CMD that runs tests (or a script copied in under such a name) makes a CI
+# image: it builds what it tests when it starts.
+_TEST_RUNNER = re.compile(r"(?<![a-z])(?:tests?|run_?tests?|installcheck|pytest|tox|ctest)(?![a-z])", re.IGNORECASE)
 _BUILD_PATH_PARTS = frozenset({".devcontainer", "devcontainer", "ci", ".ci", ".circleci", ".gitlab", "toolchain",
                                "toolchains", "builder", "builders", "buildenv", "build-env", "sdk"})
 _BUILD_FILE_SUFFIXES = frozenset({"ci", "build", "builder", "dev", "devcontainer", "toolchain", "sdk"})
@@ -355,7 +361,7 @@ def is_build_image(df: Dockerfile) -> bool:
     if _TOOLCHAIN_ENV & final.env.keys():
         return True
     program = _final_program(final)
-    if program in _BUILD_PROGRAMS:
+    if program in _BUILD_PROGRAMS or _runs_tests(final):
         return True
     root = final.root.image.path
     if program is None and (root.rsplit("/", 1)[-1] in _TOOLCHAIN_IMAGES
@@ -369,18 +375,45 @@ def is_build_image(df: Dockerfile) -> bool:
         name.endswith((".dockerfile", ".containerfile")) and bool(_BUILD_FILE_SUFFIXES & suffixes))
 
 
+def _runs_tests(final: Stage) -> bool:
+    """Whether the image's ENTRYPOINT or CMD runs tests: its text says so, or the script it
+    runs was copied in from a file that does (`COPY run_tests.sh /run.sh`)."""
+    text = " ".join(_last(final, keyword).args.text for keyword in ("ENTRYPOINT", "CMD")
+                    if _last(final, keyword) is not None)
+    if not text:
+        return False
+    if _TEST_RUNNER.search(text):
+        return True
+    copies = [ins for stage in final.lineage() for ins in stage.instructions if ins.keyword in ("COPY", "ADD")]
+    for ins in copies:
+        words = ins.args.text.split()
+        if len(words) < 2 or words[-1].endswith("/") or words[-1] in (".", "./"):
+            continue  # a folder: not the script the image runs
+        runs_it = re.search(rf"(?<![\w/.-]){re.escape(words[-1])}(?![\w.-])", text)
+        if runs_it and any(_TEST_RUNNER.search(w) for w in words[:-1]):
+            return True
+    return False
+
+
+def _last(final: Stage, keyword: str) -> Optional[Instruction]:
+    for stage in final.lineage():
+        found = next((i for i in reversed(stage.instructions) if i.keyword == keyword), None)
+        if found is not None:
+            return found
+    return None
+
+
 def _final_program(final: Stage) -> Optional[str]:
     """The program the image runs: the first word of its ENTRYPOINT, else of its CMD."""
     for keyword in ("ENTRYPOINT", "CMD"):
-        for stage in final.lineage():
-            last = next((i for i in reversed(stage.instructions) if i.keyword == keyword), None)
-            if last is None:
-                continue
-            words = last.exec_form if last.exec_form is not None else last.args.text.split()
-            if not words:
-                break
-            first = words[0] if isinstance(words[0], str) else words[0].value
-            return first.rsplit("/", 1)[-1]
+        last = _last(final, keyword)
+        if last is None:
+            continue
+        words = last.exec_form if last.exec_form is not None else last.args.text.split()
+        if not words:
+            continue
+        first = words[0] if isinstance(words[0], str) else words[0].value
+        return first.rsplit("/", 1)[-1]
     return None
 
 
