@@ -1,30 +1,63 @@
-"""A local stand-in for GitHub's REST API, for the pull-request review endpoints the Action uses.
+"""A local stand-in for GitHub's REST API, for the endpoints the Action uses.
 
 It listens on 127.0.0.1 at a random port, validates every request body against the
-operation's schema in tests/data/github-api/review-endpoints.json plus a strict check that no
+operation's schema in tests/data/github-api/action-endpoints.json (extracted from GitHub's
+published OpenAPI description by tools/github_api_schemas.py) plus a strict check that no
 unknown key is sent, answers with complete objects that pass the response schemas, pages
-lists with `Link` headers, and checks that review comments sit on lines of the diff, as
-GitHub does. Faults are queued per request to test retries and fallbacks.
+lists with `Link` headers, and behaves as GitHub documents: review comments must sit on
+lines of the diff, bodies stop at 65,536 characters, the files list stops at 3,000 files,
+files may come without a patch, and rate limits answer with GitHub's headers, computed
+from the fake's clock. Faults are queued per request to test retries and fallbacks.
 """
 from __future__ import annotations
 
 import json
 import re
 import threading
+import time
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jsonschema
 
 from alpineguard.action.diff import parse_patch
 from conftest import DATA
 
-SPEC = json.loads((DATA / "github-api" / "review-endpoints.json").read_text())
+SPEC = json.loads((DATA / "github-api" / "action-endpoints.json").read_text())
 OPERATIONS = SPEC["operations"]
-# List reviews is not in the schema file; its items are the component the create call returns.
-LIST_REVIEWS_SCHEMA = {"type": "array", "items": SPEC["component_schemas"]["pull-request-review"]}
+MAX_BODY = 65536  # "Body is too long (maximum is 65536 characters)"
+MAX_LISTED_FILES = 3000  # "Responses include a maximum of 3000 files"
+VIEWER_QUERY = "query { viewer { login } }"
+
+
+def minimal(schema: dict, where: str = ""):
+    """The smallest instance of `schema` with every required field, for the big objects
+    (a pull request holds two repositories) whose few fields of interest the fake sets."""
+    if "anyOf" in schema or "oneOf" in schema:
+        return minimal((schema.get("anyOf") or schema.get("oneOf"))[0], where)
+    if "allOf" in schema:
+        merged: dict = {}
+        for part in schema["allOf"]:
+            merged.update(minimal(part, where))
+        return merged
+    if "enum" in schema:
+        return next((v for v in schema["enum"] if v is not None), None)
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "object":
+        return {key: minimal(schema["properties"].get(key, {}), f"{where}.{key}")
+                for key in schema.get("required", []) if key in schema.get("properties", {})}
+    if kind == "array":
+        return []
+    if kind == "string":
+        return {"date-time": "2026-11-26T10:00:00Z", "uri": "https://github.example/x",
+                "email": "dev@example.org"}.get(schema.get("format"), "x")
+    return {"integer": 1, "number": 1, "boolean": False}.get(kind)
 
 
 def unknown_keys(instance, schema, where="body") -> list[str]:
@@ -52,6 +85,7 @@ class Fault:
     body: Optional[dict] = None
     lands: bool = False
     times: int = 1
+    headers_at: Optional[object] = None  # now -> headers, for `x-ratelimit-reset` on the fake's clock
 
 
 class FakeGitHub:
@@ -67,6 +101,12 @@ class FakeGitHub:
         self.requests: list[tuple[str, str, Optional[dict]]] = []
         self.problems: list[str] = []  # schema or protocol violations: a test fails on any
         self.head_sha = "a" * 40
+        self.base_sha = "b" * 40
+        self.max_listed_files = MAX_LISTED_FILES
+        self.changed_files: Optional[int] = None  # what `pulls/get` says; default: the files set here
+        self.identity = "github-actions[bot]"  # whom the token acts as (GraphQL `viewer`)
+        self.contents: dict[tuple[str, str], bytes] = {}  # (commit, path) -> bytes, for contents/blobs
+        self.clock = time.time  # the fake's "now", for rate-limit reset times
         self._next_id = 1000
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -129,9 +169,15 @@ class FakeGitHub:
         self.comments.append(comment)
         return comment
 
+    def add_review(self, body: str, event: str = "COMMENT", login: Optional[str] = None) -> dict:
+        review = self._review(body, event, self.head_sha)
+        if login is not None:
+            review["user"] = self.user(login, "Bot" if login.endswith("[bot]") else "User")
+        return review
+
     def _review(self, body: str, event: str, commit: str) -> dict:
         rid = self._id()
-        review = {"id": rid, "node_id": f"PRR_{rid}", "user": self.user(), "body": body,
+        review = {"id": rid, "node_id": f"PRR_{rid}", "user": self.user(self.identity), "body": body,
                   "state": {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(event, "PENDING"),
                   "html_url": f"https://github.example/{self.owner}/{self.repo}/pull/{self.number}#pullrequestreview-{rid}",
                   "pull_request_url": f"{self.repo_url}/pulls/{self.number}",
@@ -145,7 +191,17 @@ class FakeGitHub:
     def _patches(self) -> dict:
         return {f["filename"]: f.get("patch") for f in self.files}
 
+    @staticmethod
+    def _too_long(*bodies: str) -> Optional[tuple[int, dict]]:
+        if any(len(b) > MAX_BODY for b in bodies):
+            return 422, {"message": "Validation Failed", "errors": [f"Body is too long (maximum is {MAX_BODY} characters)"],
+                         "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"}
+        return None
+
     def _create_review(self, body: dict) -> tuple[int, object]:
+        refused = self._too_long(body.get("body", ""), *(c.get("body", "") for c in body.get("comments", [])))
+        if refused:
+            return refused
         patches = self._patches()
         for comment in body.get("comments", []):
             patch = patches.get(comment["path"])
@@ -156,14 +212,42 @@ class FakeGitHub:
                              "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"}
         review = self._review(body.get("body", ""), body.get("event", ""), body.get("commit_id", self.head_sha))
         for comment in body.get("comments", []):
-            made = self.add_comment(comment["path"], comment["line"], comment["body"], review_id=review["id"])
+            made = self.add_comment(comment["path"], comment["line"], comment["body"], review_id=review["id"],
+                                    login=self.identity)
             if "start_line" in comment:
                 made.update(start_line=comment["start_line"], original_start_line=comment["start_line"],
                             start_side=comment.get("start_side", "RIGHT"))
         return 200, review
 
-    def _route(self, method: str, path: str, body) -> tuple[Optional[str], int, object]:
+    @staticmethod
+    def _blob_sha(data: bytes) -> str:
+        return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+    def _content(self, path: str, ref: str) -> tuple[str, int, object]:
+        data = self.contents.get((ref, path))
+        if data is None:
+            return "repos/get-content", 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+        sha = self._blob_sha(data)
+        large = len(data) > 1024 * 1024  # over 1 MB the contents API leaves `content` empty
+        links = {"self": f"{self.repo_url}/contents/{path}", "git": f"{self.repo_url}/git/blobs/{sha}",
+                 "html": f"https://github.example/{self.owner}/{self.repo}/blob/{ref}/{path}"}
+        return "repos/get-content", 200, {
+            "type": "file", "encoding": "none" if large else "base64", "size": len(data), "name": path.rsplit("/", 1)[-1],
+            "path": path, "content": "" if large else base64.b64encode(data).decode(), "sha": sha,
+            "url": links["self"], "git_url": links["git"], "html_url": links["html"], "download_url": None,
+            "_links": links}
+
+    def pull_request(self) -> dict:
+        pull = minimal(OPERATIONS["pulls/get"]["responses"]["200"]["schema"])
+        pull.update(number=self.number, state="open", changed_files=self.changed_files if self.changed_files
+                    is not None else len(self.files), url=f"{self.repo_url}/pulls/{self.number}")
+        pull["head"].update(sha=self.head_sha, ref="feature")
+        pull["base"].update(sha=self.base_sha, ref="main")
+        return pull
+
+    def _route(self, method: str, path: str, body, query: Optional[dict] = None) -> tuple[Optional[str], int, object]:
         """(operationId, status, response) for one request."""
+        query = query or {}
         pulls = f"/repos/{self.owner}/{self.repo}/pulls"
         match = re.fullmatch(rf"{pulls}/comments/(\d+)", path)
         if match:
@@ -173,13 +257,44 @@ class FakeGitHub:
             if method == "GET":
                 return "pulls/get-review-comment", 200, comment
             if method == "PATCH":
+                refused = self._too_long(body["body"])
+                if refused:
+                    return ("pulls/update-review-comment",) + refused
                 comment.update(body=body["body"], updated_at="2026-11-26T11:00:00Z")
                 return "pulls/update-review-comment", 200, comment
             if method == "DELETE":
                 self.comments.remove(comment)
                 return "pulls/delete-review-comment", 204, None
+        if path == "/graphql" and method == "POST":
+            if body != {"query": VIEWER_QUERY, "variables": {}}:
+                self.problems.append(f"graphql: unexpected query {body!r}")
+            return "graphql", 200, {"data": {"viewer": {"login": self.identity}}}
+        if path == f"{pulls}/{self.number}" and method == "GET":
+            return "pulls/get", 200, self.pull_request()
+        match = re.fullmatch(rf"/repos/{self.owner}/{self.repo}/contents/(.+)", path)
+        if match and method == "GET":
+            return self._content(unquote(match.group(1)), query.get("ref", [""])[0])
+        match = re.fullmatch(rf"/repos/{self.owner}/{self.repo}/git/blobs/([0-9a-f]+)", path)
+        if match and method == "GET":
+            data = next((d for d in self.contents.values() if self._blob_sha(d) == match.group(1)), None)
+            if data is None:
+                return "git/get-blob", 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+            return "git/get-blob", 200, {"sha": match.group(1), "node_id": "B_1", "size": len(data),
+                                         "url": f"{self.repo_url}/git/blobs/{match.group(1)}",
+                                         "content": base64.b64encode(data).decode(), "encoding": "base64"}
+        match = re.fullmatch(rf"{pulls}/{self.number}/reviews/(\d+)/dismissals", path)
+        if match and method == "PUT":
+            review = next((r for r in self.reviews if r["id"] == int(match.group(1))), None)
+            if review is None:
+                return "pulls/dismiss-review", 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+            if review["state"] != "CHANGES_REQUESTED":
+                return "pulls/dismiss-review", 422, {"message": "Can not dismiss a commented pull request review",
+                                                     "documentation_url": "https://docs.github.com/rest"}
+            review["state"] = "DISMISSED"
+            review["dismissal_message"] = body.get("message")
+            return "pulls/dismiss-review", 200, review
         if path == f"{pulls}/{self.number}/files" and method == "GET":
-            files = [dict(f) for f in self.files]
+            files = [dict(f) for f in self.files[:self.max_listed_files]]
             if self.served_patches is not None:
                 for f in files:
                     if f["filename"] in self.served_patches:
@@ -196,6 +311,10 @@ class FakeGitHub:
         return None, 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
 
     def _check_request(self, operation: Optional[str], body) -> None:
+        if operation == "graphql":
+            return  # the one query the Action sends is checked where it is answered
+        if operation is not None and operation not in OPERATIONS:
+            self.problems.append(f"{operation}: no schema for this operation")
         entry = OPERATIONS.get(operation or "", {})
         schema = (entry.get("requestBody") or {}).get("schema")
         if schema is None:
@@ -214,10 +333,7 @@ class FakeGitHub:
                     self.problems.append(f"{operation}: {side} {comment[side]!r}")
 
     def _check_response(self, operation: Optional[str], status: int, answer) -> None:
-        if operation == "pulls/list-reviews":
-            schema = LIST_REVIEWS_SCHEMA
-        else:
-            schema = OPERATIONS.get(operation or "", {}).get("responses", {}).get(str(status), {}).get("schema")
+        schema = OPERATIONS.get(operation or "", {}).get("responses", {}).get(str(status), {}).get("schema")
         if schema is not None and answer is not None:
             try:
                 jsonschema.validate(answer, schema, cls=jsonschema.Draft202012Validator)
@@ -263,14 +379,15 @@ class FakeGitHub:
                         if fault.times <= 0:
                             fake.faults.remove(fault)
                         if fault.lands:
-                            fake._route(method, parts.path, body)
+                            fake._route(method, parts.path, body, parse_qs(parts.query))
+                        headers = dict(fault.headers, **(fault.headers_at(fake.clock()) if fault.headers_at else {}))
                         return self._send(fault.status, fault.body or {"message": "Server Error",
                                                                        "documentation_url": "https://docs.github.com/rest"},
-                                          fault.headers)
-                    if fake.read_only and method != "GET":
+                                          headers)
+                    if fake.read_only and method != "GET" and parts.path != "/graphql":
                         return self._send(403, {"message": "Resource not accessible by integration",
                                                 "documentation_url": "https://docs.github.com/rest"})
-                    operation, status, answer = fake._route(method, parts.path, body)
+                    operation, status, answer = fake._route(method, parts.path, body, parse_qs(parts.query))
                     fake._check_request(operation, body)
                     fake._check_response(operation, status, answer)
                     headers = {}
@@ -292,6 +409,9 @@ class FakeGitHub:
             def do_DELETE(self):
                 self._serve("DELETE")
 
+            def do_PUT(self):
+                self._serve("PUT")
+
         return Handler
 
     def _page(self, items: list, parts) -> tuple[list, dict]:
@@ -308,4 +428,5 @@ class FakeGitHub:
         return items[(page - 1) * per_page:page * per_page], ({"Link": ", ".join(links)} if links else {})
 
     def calls(self) -> list[str]:
-        return [f"{method} {path[len(f'/repos/{self.owner}/{self.repo}'):]}" for method, path, _ in self.requests]
+        prefix = f"/repos/{self.owner}/{self.repo}"
+        return [f"{method} {path.removeprefix(prefix)}" for method, path, _ in self.requests]

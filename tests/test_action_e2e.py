@@ -2,12 +2,14 @@
 payload, and the local GitHub stand-in (tests/github_fake.py) that checks every request."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -43,10 +45,11 @@ def commit(repo: Path, files: dict, message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def github_patch(repo: Path, base: str, head: str, path: str) -> str:
-    """The `patch` field GitHub lists: the file's unified diff from its first hunk on."""
-    diff = git(repo, "diff", "--unified=3", base, head, "--", path)
-    return diff[diff.index("@@"):].rstrip("\n")
+def github_patch(repo: Path, base: str, head: str, *paths: str) -> Optional[str]:
+    """The `patch` field GitHub lists: the file's unified diff from its first hunk on; none
+    for a file moved or copied unchanged."""
+    diff = git(repo, "diff", "-M", "--unified=3", base, head, "--", *paths)
+    return diff[diff.index("@@"):].rstrip("\n") if "@@" in diff else None
 
 
 class Run:
@@ -57,19 +60,42 @@ class Run:
         git(self.repo, "init", "-q", "-b", "main")
         self.base = commit(self.repo, BASE, "base")
         self.head = ""
+        self.fake.base_sha = self.base
+        self.head = ""
         self.inputs: dict[str, str] = {}
         self.event_name = "pull_request"
         self.head_repo = "octo-org/service"
+        self.payload: dict = {}  # the push or merge_group event's own fields
+        self.workspace = self.repo  # what the checkout step left; a shallow clone in checkout tests
+        self.clock: Optional[FakeClock] = None  # set: run in this process, sleeping on the fake clock
 
     def push_head(self, files: dict, message: str = "change") -> str:
         self.head = commit(self.repo, files, message)
         self.fake.head_sha = self.head
         self.fake.files = []
-        for name in git(self.repo, "diff", "--name-status", self.base, self.head).splitlines():
-            status, path = name.split("\t")
-            self.fake.add_file(path, github_patch(self.repo, self.base, self.head, path),
-                               {"A": "added", "M": "modified", "D": "removed"}[status[0]])
+        for name in git(self.repo, "diff", "-M", "--name-status", self.base, self.head).splitlines():
+            status, *paths = name.split("\t")
+            self.fake.add_file(paths[-1], github_patch(self.repo, self.base, self.head, *paths),
+                               {"A": "added", "M": "modified", "D": "removed", "R": "renamed"}[status[0]],
+                               previous=paths[0] if len(paths) == 2 else None)
         return self.head
+
+    def shallow_checkout(self, commit_id: str) -> Path:
+        """A depth-1 clone of one commit, as actions/checkout leaves it, from an `origin` that also
+        serves the pull request's head as refs/pull/N/head (as GitHub does, also for forks)."""
+        origin = self.tmp / "origin.git"
+        if not origin.exists():
+            subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+        git(self.repo, "push", "-q", "--force", str(origin), "+refs/heads/*:refs/heads/*",
+            f"+{self.head}:refs/pull/{self.fake.number}/head", f"+{commit_id}:refs/heads/checked-out")
+        checkout = self.tmp / "checkout"
+        subprocess.run(["rm", "-rf", str(checkout)], check=True)
+        subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+        git(checkout, "remote", "add", "origin", origin.as_uri())
+        git(checkout, "fetch", "-q", "--depth=1", "origin", commit_id)
+        git(checkout, "checkout", "-q", "--detach", "FETCH_HEAD")
+        self.workspace = checkout
+        return checkout
 
     def event(self) -> Path:
         owner, name = "octo-org", "service"
@@ -77,6 +103,11 @@ class Run:
                 "owner": {"login": owner, "id": 9919, "type": "Organization"},
                 "html_url": f"https://github.example/{owner}/{name}", "default_branch": "main"}
         head_repo = dict(repo, full_name=self.head_repo, owner={"login": self.head_repo.split("/")[0]})
+        if self.event_name in ("push", "merge_group"):
+            payload = dict(self.payload, repository=repo, sender={"login": "dev", "id": 1, "type": "User"})
+            path = self.tmp / "event.json"
+            path.write_text(json.dumps(payload))
+            return path
         payload = {"action": "synchronize", "number": self.fake.number,
                    "pull_request": {"number": self.fake.number, "state": "open", "title": "Add tools image",
                                     "user": {"login": "dev", "id": 1, "type": "User"},
@@ -97,11 +128,15 @@ class Run:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
         env.update({"GITHUB_EVENT_NAME": self.event_name, "GITHUB_EVENT_PATH": str(self.event()),
                     "GITHUB_REPOSITORY": "octo-org/service", "GITHUB_API_URL": self.fake.url,
-                    "GITHUB_WORKSPACE": str(self.repo), "GITHUB_OUTPUT": str(out),
-                    "GITHUB_STEP_SUMMARY": str(summary), "INPUT_GITHUB-TOKEN": self.fake.token})
+                    "GITHUB_WORKSPACE": str(self.workspace), "GITHUB_OUTPUT": str(out),
+                    "GITHUB_STEP_SUMMARY": str(summary), "INPUT_GITHUB-TOKEN": self.fake.token,
+                    "GITHUB_SHA": self.head})
         env.update({f"INPUT_{k.upper().replace('_', '-')}": v for k, v in {**self.inputs, **inputs}.items()})
-        done = subprocess.run([sys.executable, "-m", "alpineguard.action"], cwd=self.tmp, env=env,
-                              capture_output=True, text=True, timeout=120)
+        if self.clock is None:
+            done = subprocess.run([sys.executable, "-m", "alpineguard.action"], cwd=self.tmp, env=env,
+                                  capture_output=True, text=True, timeout=120)
+        else:
+            done = self._in_process(env)
         done.outputs = dict(line.split("=", 1) for line in out.read_text().splitlines())
         done.summary = summary.read_text()
         for text in (done.stdout, done.stderr, done.summary, out.read_text()):
@@ -109,6 +144,31 @@ class Run:
         assert "Traceback" not in done.stderr, done.stderr
         assert not self.fake.problems, self.fake.problems
         return done
+
+
+    def _in_process(self, env: dict) -> subprocess.CompletedProcess:
+        from alpineguard.action.main import Console, run
+        stream, cwd = io.StringIO(), os.getcwd()
+        try:
+            status = run(env, Console(stream, self.fake.token), self.clock)
+        finally:
+            os.chdir(cwd)
+        return subprocess.CompletedProcess([], status, stream.getvalue(), "")
+
+
+class FakeClock:
+    """Time that passes only when the Action sleeps, shared with the fake server."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 @pytest.fixture
@@ -136,26 +196,24 @@ def test_one_review_on_the_head_commit_with_inline_comments_and_suggestions(run,
     review = fake.reviews[0]
     assert review["commit_id"] == run.head and review["state"] == "COMMENTED"
     placed = sorted((c["path"], c.get("start_line", 0), c["line"]) for c in fake.comments)
-    assert placed == [("services/api/Dockerfile", 0, 3),
-                      ("services/api/Dockerfile", 2, 3),  # the two-line fix: a range
+    # one comment per line range: api's two AG101s share lines 2-3 and one suggestion, tools' AG101
+    # and AG104 share line 2
+    assert placed == [("services/api/Dockerfile", 2, 3),
                       ("services/web/Dockerfile", 0, 1),
-                      ("tools/Dockerfile", 0, 2),
                       ("tools/Dockerfile", 0, 2)]
-    by_line = {(c["path"], c.get("start_line"), c["line"], c["body"].split("\n")[2][:30]): c["body"]
-               for c in fake.comments}
-    merged = next(b for k, b in by_line.items() if k[1] == 2)
-    assert "```suggestion\nRUN apk add curl\n```" in merged
-    curl = next(b for k, b in by_line.items() if k[0] == "services/api/Dockerfile" and k[1] is None)
-    assert "```suggestion\n    apk add --no-cache curl\n```" in curl
-    web = next(b for k, b in by_line.items() if k[0] == "services/web/Dockerfile")
-    assert "suggestion" not in web and "AG201" in web
+    body = {c["path"]: c["body"] for c in fake.comments}
+    assert body["services/api/Dockerfile"].count("```suggestion") == 1
+    assert "```suggestion\nRUN apk add --no-cache curl\n```" in body["services/api/Dockerfile"]
+    assert "suggestion" not in body["services/web/Dockerfile"] and "AG201" in body["services/web/Dockerfile"]
+    assert "AG104" in body["tools/Dockerfile"] and "```suggestion\nRUN apk add --no-cache build-base\n```" \
+        in body["tools/Dockerfile"]
     assert all(m.startswith("<!-- alpineguard:finding id=") for m in markers(fake))
     assert done.outputs == {"findings": "5", "errors": "0", "sarif-file": ""}
     assert "| Severity | Rule | Location | Message |" in done.summary
     assert done.stdout.count("::warning file=") == 5
     # what one run on a pull request changing 3 Dockerfiles asks GitHub
-    assert fake.calls() == ["GET /pulls/7/files", "GET /pulls/7/files",
-                            "GET /pulls/7/comments", "GET /pulls/7/reviews", "POST /pulls/7/reviews"]
+    assert fake.calls() == ["GET /pulls/7", "GET /pulls/7/files", "GET /pulls/7/files", "GET /pulls/7",
+                            "POST /graphql", "GET /pulls/7/comments", "GET /pulls/7/reviews", "POST /pulls/7/reviews"]
 
 
 def test_two_runs_leave_exactly_one_comment_per_finding(run, fake):
@@ -163,7 +221,7 @@ def test_two_runs_leave_exactly_one_comment_per_finding(run, fake):
     first = sorted(markers(fake))
     done = run()
     assert done.returncode == 0
-    assert sorted(markers(fake)) == first and len(set(first)) == 5
+    assert sorted(markers(fake)) == first and len(set(first)) == 3
     assert len(fake.reviews) == 1
     assert "nothing new to post" in done.summary
 
@@ -189,28 +247,27 @@ def test_gone_findings_lose_their_comments_unless_someone_replied(run, fake):
     done = run()
     assert done.returncode == 0
     paths = sorted(c["path"] for c in fake.comments if c["id"] != reply["id"])
-    # api's two stay; the web one stays with a note (it has a reply); tools' line changed, so both of
-    # its comments go and AG104, still there, is posted again on the new line text
-    assert paths == ["services/api/Dockerfile", "services/api/Dockerfile", "services/web/Dockerfile",
-                     "tools/Dockerfile"]
+    # api's stays; the web one stays with a note (it has a reply); tools' line changed, so its
+    # comment goes and AG104, still there, is posted again on the new line text
+    assert paths == ["services/api/Dockerfile", "services/web/Dockerfile", "tools/Dockerfile"]
     kept = next(c for c in fake.comments if c["id"] == web["id"])
     assert kept["body"].startswith("<!-- alpineguard:finding id=") and " gone -->" in kept["body"]
     assert "No longer reported" in kept["body"]
-    assert len(fake.reviews) == 2 and "found 1 new finding (1 commented inline)" in fake.reviews[1]["body"]
+    assert len(fake.reviews) == 2 and "found 1 new finding (1 of 1 line range commented inline)" in fake.reviews[1]["body"]
 
 
 def test_a_lost_review_post_is_not_posted_twice(run, fake):
     fake.faults.append(Fault("POST", "/reviews", 502, lands=True))
     done = run()
     assert done.returncode == 0, done.stdout
-    assert len(fake.reviews) == 1 and len(fake.comments) == 5
+    assert len(fake.reviews) == 1 and len(fake.comments) == 3
     assert "retrying" in done.stdout
 
 
 def test_a_failed_review_post_is_retried_once_it_did_not_land(run, fake):
     fake.faults.append(Fault("POST", "/reviews", 503, lands=False))
     assert run().returncode == 0
-    assert len(fake.reviews) == 1 and len(fake.comments) == 5
+    assert len(fake.reviews) == 1 and len(fake.comments) == 3
 
 
 def test_rate_limits_are_waited_out(run, fake):
@@ -222,7 +279,7 @@ def test_rate_limits_are_waited_out(run, fake):
                                    "documentation_url": "https://docs.github.com/rest"}))
     done = run()
     assert done.returncode == 0, done.stdout
-    assert len(fake.reviews) == 1 and len(fake.comments) == 5
+    assert len(fake.reviews) == 1 and len(fake.comments) == 3
 
 
 def test_persistent_server_errors_fail_the_step_clearly(run, fake):
@@ -242,9 +299,10 @@ def test_a_comment_off_the_diff_moves_into_the_body(run, fake):
     done = run()
     assert done.returncode == 0, done.stdout
     assert len(fake.reviews) == 1
-    assert sorted(c["path"] for c in fake.comments) == ["services/api/Dockerfile"] * 2 + ["services/web/Dockerfile"]
+    assert sorted(c["path"] for c in fake.comments) == ["services/api/Dockerfile", "services/web/Dockerfile"]
     body = fake.reviews[0]["body"]
-    assert body.count("`tools/Dockerfile` line 2") == 2 and "no longer part of the diff" in body
+    assert body.count("`tools/Dockerfile` line 2") == 1 and "and 1 more on these lines" in body
+    assert "no longer part of the diff" in body
     assert "POST /pulls/7/reviews" in fake.calls()
 
 
@@ -268,7 +326,7 @@ def test_fork_pull_request_posts_nothing(run, fake):
 def test_review_false_only_reads(run, fake):
     done = run(review="false")
     assert done.returncode == 0 and fake.reviews == []
-    assert fake.calls() == ["GET /pulls/7/files", "GET /pulls/7/files"]
+    assert fake.calls() == ["GET /pulls/7", "GET /pulls/7/files", "GET /pulls/7/files"]
 
 
 def test_large_pull_request_pages_and_files_without_patch(run, fake):
@@ -281,9 +339,10 @@ def test_large_pull_request_pages_and_files_without_patch(run, fake):
     done = run()
     assert done.returncode == 0, done.stdout
     assert fake.calls().count("GET /pulls/7/files") == len(fake.files)
-    assert sorted(c["path"] for c in fake.comments) == ["services/api/Dockerfile"] * 2 + ["services/web/Dockerfile"]
+    assert sorted(c["path"] for c in fake.comments) == ["services/api/Dockerfile", "services/web/Dockerfile"]
     body = fake.reviews[0]["body"]
-    assert body.count("`tools/Dockerfile`") == 2 and "diff is not available" in body
+    # the added file's diff, computed with git, shows both findings as new; GitHub shows no diff to comment on
+    assert body.count("`tools/Dockerfile`") == 1 and "GitHub shows no diff for this file" in body
 
 
 def test_merge_commit_checkout_reads_the_head_commit(run, fake):
@@ -295,8 +354,8 @@ def test_merge_commit_checkout_reads_the_head_commit(run, fake):
     assert git(run.repo, "rev-parse", "HEAD").strip() != run.head
     done = run()
     assert done.returncode == 0, done.stdout
-    assert sorted((c["path"], c["line"]) for c in fake.comments if c["path"] == "services/api/Dockerfile") == \
-        [("services/api/Dockerfile", 3), ("services/api/Dockerfile", 3)]
+    assert sorted((c["path"], c.get("start_line"), c["line"]) for c in fake.comments
+                  if c["path"] == "services/api/Dockerfile") == [("services/api/Dockerfile", 2, 3)]
 
 
 def test_dockerfile_copying_a_changed_requirements_file_is_checked(run, fake):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from alpineguard.action.comments import Entry, escape, finding_ids, message_markdown, place, suggestion
+from alpineguard.action.comments import (COMMENT_BUDGET, MAX_BODY, Entry, escape, finding_ids, make_entries,
+                                         message_markdown, place, size)
 from alpineguard.action.diff import parse_patch
 from alpineguard.action.event import ActionError, raw_input, read_inputs
 from conftest import lint
@@ -43,31 +44,63 @@ def test_code_spans_stay_code_and_cannot_be_broken_out_of():
 TEXT = "FROM alpine:3.22\nRUN apk update && \\\n    apk add curl\nRUN true\n"
 
 
+def recheck(text):
+    return lint(text, select="AG1", dedent=False)
+
+
 def _entries(text=TEXT):
-    findings = lint(text, select="AG1")
+    findings = lint(text, select="AG1", dedent=False)
+    return make_entries(findings, {"Dockerfile": text.split("\n")}), text
+
+
+def test_findings_on_one_line_range_share_one_comment_and_one_suggestion():
+    entries, text = _entries()
+    assert len(entries) == 1 and sorted(f.message[:20] for f in entries[0].findings) == \
+        ["`apk add curl` leave", "apk update stores th"]
+    entry = entries[0]
+    place(entry, text, parse_patch(PATCH), True, recheck)
+    assert (entry.start_line, entry.line) == (2, 3)
+    body = entry.comment_body()
+    assert body.count("`AG101` apk-cache-left") == 2 and body.count("```suggestion") == 1
+    assert "```suggestion\nRUN apk add --no-cache curl\n```" in body
+    # the file with the suggestion applied has no AG101 left
     lines = text.split("\n")
-    return [Entry(i, f) for i, f in zip(finding_ids(findings, {"Dockerfile": lines}), findings)], lines
+    fixed = "\n".join(lines[:1] + entry.suggested + lines[3:])
+    assert [f for f in recheck(fixed) if f.rule == "AG101"] == []
 
 
-def test_a_safe_fix_over_two_lines_becomes_one_suggested_change():
-    entries, lines = _entries()
-    update = next(e for e in entries if "apk update" in e.finding.message)
-    assert suggestion(update.finding, lines, parse_patch(PATCH)) == (2, 3, ["RUN apk add curl"])
-    place(update, lines, parse_patch(PATCH), suggestions=True)
-    assert (update.start_line, update.line) == (2, 3)
-    assert "```suggestion\nRUN apk add curl\n```" in update.comment_body()
+def test_one_line_two_findings_one_suggestion_that_lints_clean():
+    text = "FROM alpine:3.22\nRUN apk update && apk add curl\n"
+    entries, _ = _entries(text)
+    assert len(entries) == 1 and len(entries[0].findings) == 2
+    place(entries[0], text, parse_patch("@@ -0,0 +1,2 @@\n+FROM alpine:3.22\n+RUN apk update && apk add curl"),
+          True, recheck)
+    assert entries[0].line == 2 and entries[0].start_line is None
+    assert entries[0].suggested == ["RUN apk add --no-cache curl"]
+    assert not [f for f in recheck("FROM alpine:3.22\nRUN apk add --no-cache curl\n") if f.rule == "AG101"]
 
 
 def test_no_suggestion_when_the_fix_leaves_the_hunk_or_suggestions_are_off():
-    entries, lines = _entries()
+    entries, text = _entries()
     narrow = parse_patch("@@ -3,1 +3,1 @@\n-    apk add  curl\n+    apk add curl")
-    update = next(e for e in entries if "apk update" in e.finding.message)
-    assert suggestion(update.finding, lines, narrow) is None
-    place(update, lines, narrow, suggestions=True)
-    assert not update.inline and update.note == "not on a line of the diff"
-    curl = next(e for e in entries if "apk add curl" in e.finding.message)
-    place(curl, lines, parse_patch(PATCH), suggestions=False)
-    assert curl.line == 3 and curl.suggested is None and "suggestion" not in curl.comment_body()
+    entry = entries[0]
+    place(entry, text, narrow, True, recheck)
+    assert not entry.inline and entry.note == "not on a line of the diff"
+    entries, text = _entries()
+    place(entries[0], text, parse_patch(PATCH), False, recheck)
+    assert entries[0].line == 3 and entries[0].suggested is None and "suggestion" not in entries[0].comment_body()
+
+
+def test_bodies_stay_within_githubs_limit_and_say_what_was_left_out():
+    long_name = "p" * 70000
+    text = f"FROM alpine:3.22\nRUN apk add {long_name}\n"
+    entries, _ = _entries(text)
+    entry = entries[0]
+    place(entry, text, parse_patch("@@ -0,0 +1,2 @@\n+FROM alpine:3.22\n+RUN apk add " + long_name), True, recheck)
+    body = entry.comment_body()
+    assert size(body) <= COMMENT_BUDGET < MAX_BODY
+    assert "message shortened" in body and "too long for a review comment" in body
+    assert "```suggestion" not in body
 
 
 def test_ids_survive_moved_lines_and_tell_twins_apart():

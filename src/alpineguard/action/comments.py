@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
@@ -18,7 +19,10 @@ FINDING_MARKER = re.compile(r"^<!-- alpineguard:finding id=([0-9a-f]{16}(?:\.\d+
 REVIEW_MARKER = "<!-- alpineguard:review"
 # GitHub refuses a comment or review body longer than 65,536 characters.
 MAX_BODY = 65536
-_BODY_BUDGET = MAX_BODY - 2000  # room for the header and the closing line
+BODY_BUDGET = MAX_BODY - 1000  # room for the review's closing line
+COMMENT_BUDGET = MAX_BODY - 1000  # room for the note a stale comment gets when it is kept
+MAX_MESSAGE = 2000  # characters of one finding's message shown in a comment
+MAX_FIX_PASSES = 5
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 _REFERENCE = re.compile(r"([@#])(?=\w)")
 _WORD_JOINER = "\u2060"
@@ -70,46 +74,103 @@ def marker(finding_id: str, gone: bool = False) -> str:
     return f"<!-- alpineguard:finding id={finding_id}{' gone' if gone else ''} -->"
 
 
-def suggestion(f: Finding, lines: list[str], patch: Patch) -> Optional[tuple[int, int, list[str]]]:
-    """(first line, last line, replacement lines) for a safe fix that a suggested change can show:
-    every line it touches, and the finding's own line, in one hunk of the diff."""
-    if f.fix is None or not f.fix.safe or not f.fix.edits:
-        return None
-    first = min([f.start[0]] + [e.start[0] for e in f.fix.edits])
-    last = min(max([f.start[0]] + [e.end[0] for e in f.fix.edits]), len(lines))
-    if first < 1 or not patch.same_hunk(first, last):
-        return None
-    block = "\n".join(lines[first - 1:last])
-    starts = [sum(len(lines[n - 1]) + 1 for n in range(first, line)) for line in range(first, last + 2)]
-
-    def offset(pos) -> int:
-        line, col = pos
-        return min(starts[line - first] + col - 1, len(block)) if line <= last else len(block)
-
-    for edit in sorted(f.fix.edits, key=lambda e: e.start, reverse=True):
-        block = block[:offset(edit.start)] + edit.replacement + block[offset(edit.end):]
-    return first, last, block.split("\n")
-
-
 def _fence(lines: list[str]) -> str:
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     return "`" * max(3, longest + 1)
 
 
+def size(text: str) -> int:
+    """A body's length as GitHub may count it: UTF-8 bytes, never fewer than its characters."""
+    return len(text.encode("utf-8"))
+
+
+def shortened(message: str, limit: int = MAX_MESSAGE) -> str:
+    return message if len(message) <= limit else message[:limit] + " … (message shortened)"
+
+
 def heading(f: Finding) -> str:
     severity = f.severity.label
-    return f"{SEVERITY_ICONS[severity]} **{severity}** `{f.rule}` {f.name}: {message_markdown(f.message)}"
+    return f"{SEVERITY_ICONS[severity]} **{severity}** `{f.rule}` {f.name}: {message_markdown(shortened(f.message))}"
+
+
+def _span(f: Finding) -> tuple[int, int]:
+    """The lines a finding and its fix touch."""
+    edits = f.fix.edits if f.fix is not None and f.fix.safe else ()
+    first = min([f.start[0]] + [e.start[0] for e in edits])
+    last = max([f.start[0], f.end[0]] + [e.end[0] for e in edits])
+    return first, last
+
+
+def group_findings(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings of one file whose lines (with their fixes') overlap, together: GitHub applies one
+    suggestion per line, so they share one comment and one suggestion."""
+    groups: list[list[Finding]] = []
+    reach: Optional[tuple[str, int]] = None
+    for f in sorted(findings, key=lambda f: (f.path, _span(f), f.sort_key)):
+        first, last = _span(f)
+        if groups and reach is not None and reach[0] == f.path and first <= reach[1]:
+            groups[-1].append(f)
+            reach = (f.path, max(reach[1], last))
+        else:
+            groups.append([f])
+            reach = (f.path, last)
+    return groups
+
+
+def group_id(ids: list[str]) -> str:
+    """One finding keeps its own id; several share one made from theirs."""
+    if len(ids) == 1:
+        return ids[0]
+    return hashlib.sha256("\0".join(sorted(ids)).encode()).hexdigest()[:16]
+
+
+def combined_fix(findings: list[Finding], text: str, recheck: Callable[[str], list[Finding]]
+                 ) -> Optional[tuple[int, int, list[str]]]:
+    """(first line, last line, replacement lines): the safe fixes of `findings` applied together,
+    pass after pass as `--fix` does, but only inside their lines and for their rules. None when
+    the result still has one of those findings there, or the fixes do not apply."""
+    from ..fix import EditError, apply_edits, choose_fixes
+    fixable = [f for f in findings if f.fix is not None and f.fix.safe and f.fix.edits]
+    if not fixable:
+        return None
+    rules = {f.rule for f in fixable}
+    first = min(_span(f)[0] for f in findings)
+    last = max(_span(f)[1] for f in findings)
+    original_lines = text.count("\n") + 1
+    pending, current = fixable, text
+    for _ in range(MAX_FIX_PASSES):
+        chosen = choose_fixes(current, pending)[0]
+        if not chosen:
+            return None
+        try:
+            current = apply_edits(current, [e for f in chosen for e in f.fix.edits])
+        except EditError:
+            return None
+        end = last + current.count("\n") + 1 - original_lines  # `last` in the fixed text: the rest is as it was
+        left = [f for f in recheck(current) if f.rule in rules and first <= f.start[0] <= end]
+        if not left:
+            lines = [line.removesuffix("\r") for line in current.split("\n")]
+            return first, last, lines[first - 1:end]
+        pending = [f for f in left if f.fix is not None and f.fix.safe and f.fix.edits
+                   and first <= _span(f)[0] and _span(f)[1] <= end]
+    return None
 
 
 @dataclass
 class Entry:
-    """One finding ready for the review: inline at `line` (and `start_line`), or for the body."""
+    """Findings on one line range, ready for the review: inline at `line` (and `start_line`),
+    or for the body."""
     id: str
-    finding: Finding
+    findings: list[Finding]
     line: Optional[int] = None
     start_line: Optional[int] = None
     suggested: Optional[list[str]] = None
     note: str = ""
+    suggestion_note: str = ""
+
+    @property
+    def finding(self) -> Finding:
+        return self.findings[0]
 
     @property
     def inline(self) -> bool:
@@ -119,21 +180,38 @@ class Entry:
         self.line = self.start_line = self.suggested = None
         self.note = note
 
+    def _fix_text(self) -> str:
+        fixes = [f.fix for f in self.findings if f.fix is not None and f.fix.safe]
+        return "; ".join(dict.fromkeys(escape(shortened(fix.description, 200)) for fix in fixes))
+
     def comment_body(self) -> str:
-        parts = [marker(self.id), heading(self.finding)]
-        fix = self.finding.fix
+        """Within GitHub's limit: a suggestion too long is dropped, then findings beyond the room
+        are counted instead of shown, each saying so."""
+        rules = dict.fromkeys(f.rule for f in self.findings)
+        head = marker(self.id)
+        tail = "<sub>alpineguard · " + " · ".join(f"`alpineguard --explain {r}`" for r in rules) + "</sub>"
+        headings = [heading(f) for f in self.findings]
+        fix_note = ""
         if self.suggested is not None:
             fence = _fence(self.suggested)
-            parts.append(f"Suggested fix ({escape(fix.description)}):\n\n{fence}suggestion\n"
-                         + "\n".join(self.suggested) + f"\n{fence}")
-        elif fix is not None and fix.safe:
-            parts.append(f"Fix: {escape(fix.description)} (`alpineguard --fix`).")
-        parts.append(f"<sub>alpineguard · `alpineguard --explain {self.finding.rule}`</sub>")
-        body = "\n\n".join(parts)
-        if len(body) > MAX_BODY and self.suggested is not None:
-            self.suggested = None
-            return self.comment_body()
-        return body
+            fix_note = (f"Suggested fix ({self._fix_text()}):\n\n{fence}suggestion\n"
+                        + "\n".join(self.suggested) + f"\n{fence}")
+            if size("\n\n".join([head, *headings, fix_note, tail])) > COMMENT_BUDGET:
+                self.suggested = None
+                self.suggestion_note = "the suggested change is too long for a review comment"
+        if self.suggested is None and self._fix_text():
+            reason = f" ({escape(self.suggestion_note)})" if self.suggestion_note else ""
+            fix_note = f"Fix: {self._fix_text()} (`alpineguard --fix`){reason}."
+        room = COMMENT_BUDGET - size("\n\n".join([head, fix_note, tail])) - 200
+        shown: list[str] = []
+        for text in headings:
+            if size(text) + 2 > room:
+                shown.append(f"… and {len(headings) - len(shown)} more finding(s) on these lines, not shown: "
+                             "the comment would exceed GitHub's size limit (see the job summary).")
+                break
+            shown.append(text)
+            room -= size(text) + 2
+        return "\n\n".join(p for p in [head, *shown, fix_note, tail] if p)
 
     def review_comment(self) -> dict:
         comment = {"path": self.finding.path, "line": self.line, "side": "RIGHT", "body": self.comment_body()}
@@ -144,22 +222,34 @@ class Entry:
     def body_line(self) -> str:
         f = self.finding
         note = f" ({escape(self.note)})" if self.note else ""
-        return f"- {marker(self.id)} {heading(f)} at {message_markdown('`' + f.path + '`')} line {f.start[0]}{note}"
+        more = f" and {len(self.findings) - 1} more on these lines" if len(self.findings) > 1 else ""
+        return (f"- {marker(self.id)} {heading(f)}{more} at {message_markdown('`' + shortened(f.path, 300) + '`')} "
+                f"line {f.start[0]}{note}")
 
 
-def place(entry: Entry, lines: list[str], patch: Optional[Patch], suggestions: bool) -> None:
-    """Put the entry on the diff where GitHub accepts a comment, with a suggested change if one fits."""
-    f = entry.finding
-    if patch is None:
-        entry.to_body("the file's diff is not available")
+def make_entries(findings: list[Finding], lines_of: dict[str, list[str]]) -> list[Entry]:
+    ids = dict(zip(map(id, findings), finding_ids(findings, lines_of)))
+    return [Entry(group_id([ids[id(f)] for f in group]), group) for group in group_findings(findings)]
+
+
+def place(entry: Entry, text: Optional[str], patch: Optional[Patch], suggestions: bool,
+          recheck: Callable[[str], list[Finding]], no_diff_note: str = "the file's diff is not available") -> None:
+    """Put the entry on the diff where GitHub accepts a comment, with one suggested change for all
+    its findings if their fixes combine and leave those lines clean."""
+    if patch is None or text is None:
+        entry.to_body(no_diff_note)
         return
-    fixed = suggestion(f, lines, patch) if suggestions else None
+    fixed = combined_fix(entry.findings, text, recheck) if suggestions else None
+    if fixed is not None and not patch.same_hunk(fixed[0], fixed[1]):
+        fixed = None
     if fixed is not None:
         first, last, replacement = fixed
     else:
-        first, last, replacement = f.start[0], max(f.start[0], f.end[0]), None
+        first = min(f.start[0] for f in entry.findings)
+        last = max(max(f.start[0], f.end[0]) for f in entry.findings)
         if not patch.same_hunk(first, last):
             last = first
+        replacement = None
     if not patch.commentable(first):
         entry.to_body("not on a line of the diff")
         return
@@ -168,19 +258,23 @@ def place(entry: Entry, lines: list[str], patch: Optional[Patch], suggestions: b
 
 
 def review_body(run_marker: str, entries: list[Entry], inline: int, total: int) -> str:
+    findings = sum(len(e.findings) for e in entries)
     header = [f"{REVIEW_MARKER} {run_marker} -->",
-              f"**alpineguard** found {total} new finding{'s' if total != 1 else ''} "
-              f"({inline} commented inline)."]
+              f"**alpineguard** found {findings} new finding{'s' if findings != 1 else ''} "
+              f"({inline} of {total} line range{'s' if total != 1 else ''} commented inline)."]
     body_entries = [e for e in entries if not e.inline]
     lines: list[str] = []
     if body_entries:
         lines.append("\nFindings that cannot be shown on the diff:\n")
-        size = sum(len(h) for h in header)
+        used = size("\n".join(header + lines))
         for shown, entry in enumerate(body_entries):
             line = entry.body_line()
-            size += len(line) + 1
-            if size > _BODY_BUDGET:
-                lines.append(f"\n… and {len(body_entries) - shown} more: see the workflow run's job summary.")
+            used += size(line) + 1
+            if used > BODY_BUDGET:
+                lines.append(f"\n… and {len(body_entries) - shown} more, not shown: the review would exceed "
+                             "GitHub's size limit (see the workflow run's job summary).")
                 break
             lines.append(line)
     return "\n".join(header + lines)
+
+

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 FAIL_LEVELS = ("error", "warning", "info", "style", "never")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+DIFFED_EVENTS = ("push", "merge_group")  # annotated, with findings filtered to what they change
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0", "")
 
 
@@ -58,6 +59,32 @@ class Inputs:
     online: bool
     sarif_file: str
     annotations: bool
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    build_args: dict[str, str] = field(default_factory=dict)
+    target: str = ""
+
+
+def _rule_ids(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    from ..config import unknown_rule_id
+    ids = tuple(p.upper() for p in raw_input(env, name).replace(",", " ").split())
+    unknown = unknown_rule_id(ids)
+    if unknown:
+        raise ActionError(f"input `{name}`: no rule matches {unknown!r}")
+    return ids
+
+
+def _build_args(env: Mapping[str, str]) -> dict[str, str]:
+    """One KEY=VALUE a line: values may hold spaces and commas."""
+    found = {}
+    for line in raw_input(env, "build-args").splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.strip().partition("=")
+        if not sep or not key:
+            raise ActionError(f"input `build-args` takes one KEY=VALUE a line, got {line.strip()!r}")
+        found[key] = value
+    return found
 
 
 def read_inputs(env: Mapping[str, str]) -> Inputs:
@@ -75,6 +102,10 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         online=_flag(env, "online", False),
         sarif_file=raw_input(env, "sarif-file"),
         annotations=_flag(env, "annotations", True),
+        select=_rule_ids(env, "select"),
+        ignore=_rule_ids(env, "ignore"),
+        build_args=_build_args(env),
+        target=raw_input(env, "target"),
     )
 
 
@@ -90,6 +121,17 @@ class PullRequest:
         return self.head_repo != self.base_repo
 
 
+NO_COMMIT = "0" * 40
+
+
+@dataclass
+class Push:
+    """What a push or a merge group's check compares: `base` (None when there is nothing to
+    compare with, as for a push that creates a branch) against `head`."""
+    base: Optional[str]
+    head: str
+
+
 @dataclass
 class Context:
     event_name: str
@@ -99,6 +141,7 @@ class Context:
     output_path: str
     summary_path: str
     pull: Optional[PullRequest]
+    push: Optional[Push] = None
 
 
 def _pull_request(payload: dict) -> PullRequest:
@@ -117,16 +160,35 @@ def read_context(env: Mapping[str, str]) -> Context:
     workspace = env.get("GITHUB_WORKSPACE") or os.getcwd()
     if not os.path.isdir(workspace):
         raise ActionError(f"GITHUB_WORKSPACE {workspace!r} is not a folder")
-    pull = None
-    if event_name in PULL_REQUEST_EVENTS:
+    pull = push = None
+    if event_name in PULL_REQUEST_EVENTS + DIFFED_EVENTS:
         event_path = env.get("GITHUB_EVENT_PATH", "")
         try:
             with open(event_path, encoding="utf-8") as handle:
                 payload = json.load(handle)
         except (OSError, ValueError) as error:
             raise ActionError(f"cannot read the event payload {event_path!r}: {error}") from None
-        pull = _pull_request(payload if isinstance(payload, dict) else {})
+        payload = payload if isinstance(payload, dict) else {}
+        if event_name in PULL_REQUEST_EVENTS:
+            pull = _pull_request(payload)
+        else:
+            push = _push(event_name, payload, env.get("GITHUB_SHA", ""))
     return Context(event_name=event_name, repository=env.get("GITHUB_REPOSITORY", ""),
                    api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
                    workspace=os.path.realpath(workspace), output_path=env.get("GITHUB_OUTPUT", ""),
-                   summary_path=env.get("GITHUB_STEP_SUMMARY", ""), pull=pull)
+                   summary_path=env.get("GITHUB_STEP_SUMMARY", ""), pull=pull, push=push)
+
+
+def _push(event_name: str, payload: dict, github_sha: str) -> Push:
+    """A push compares `before` with `after`; a merge group its base with its head commit."""
+    try:
+        if event_name == "merge_group":
+            group = payload["merge_group"]
+            return Push(str(group["base_sha"]), str(group["head_sha"]))
+        before = str(payload.get("before") or NO_COMMIT)
+        head = str(payload.get("after") or github_sha)
+        if not head or head == NO_COMMIT:
+            raise KeyError("after")
+        return Push(None if before == NO_COMMIT or payload.get("created") else before, head)
+    except (KeyError, TypeError) as error:
+        raise ActionError(f"the {event_name} event payload lacks {error}") from None
