@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean lock
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,15 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The Action image's runtime dependencies, pinned with every file's hash for the image's Python on
+# musl (the Dockerfile installs them with --require-hashes); refresh after changing pyproject.toml.
+IMAGE_PYTHON := $(shell sed -n 's/^FROM python:\([0-9.]*\)-alpine.*/\1/p' Dockerfile)
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra action --python-version $(IMAGE_PYTHON) \
+	  --python-platform x86_64-unknown-linux-musl --only-binary :all: --generate-hashes \
+	  --custom-compile-command 'make lock' --quiet -o requirements-action.txt
 
 # alpineguard against hadolint; FOLDER=path also times the Dockerfiles found there,
 # LATENCY=path takes the one-file time on that Dockerfile instead of benchmarks/latency.Dockerfile.

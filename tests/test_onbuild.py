@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alpineguard.action.comments import suggestion
+from alpineguard.action.comments import make_entries, place
 from alpineguard.action.diff import parse_patch
 from alpineguard.engine import TRIGGER_NOTE
 from alpineguard.parsing.dockerfile import parse_dockerfile
@@ -298,4 +298,6 @@ def test_pull_request_suggestion_on_a_trigger_line():
     text = "FROM alpine:3.24\nONBUILD RUN apk add flex\n"
     finding, = lint(text, select="AG101")
     patch = parse_patch("@@ -1,1 +1,2 @@\n FROM alpine:3.24\n+ONBUILD RUN apk add flex")
-    assert suggestion(finding, text.split("\n"), patch) == (2, 2, ["ONBUILD RUN apk add --no-cache flex"])
+    entry, = make_entries([finding], {"Dockerfile": text.split("\n")})
+    place(entry, text, patch, True, lambda fixed: lint(fixed, select="AG101", dedent=False))
+    assert (entry.start_line, entry.line, entry.suggested) == (None, 2, ["ONBUILD RUN apk add --no-cache flex"])

@@ -27,6 +27,7 @@ from .diff import ChangedFile
 from .comments import FINDING_MARKER, REVIEW_MARKER, Entry, marker, review_body
 
 ATTEMPTS = 4  # for server errors and lost connections
+WRITE_GAP_SECONDS = 1.0
 BACKOFF_SECONDS = 1.0
 SECONDARY_LIMIT_SECONDS = 60.0  # GitHub: without other advice, wait at least one minute
 MAX_TOTAL_WAIT_SECONDS = 300.0  # rate-limit waits of one run, together; then the annotations suffice
@@ -140,14 +141,14 @@ class GitHubClient:
     def __init__(self, api_url: str, token: str, repository: str, number: int,
                  log: Callable[[str], None], clock: Optional[Clock] = None):
         logging.getLogger("github").setLevel(logging.CRITICAL)  # our own messages say what failed
-        # Writes keep GitHub's advised second between them; reads need no gap.
         github = Github(auth=Auth.Token(token), base_url=api_url, per_page=100, retry=None, timeout=30,
-                        seconds_between_requests=0, seconds_between_writes=1.0, lazy=True)
+                        seconds_between_requests=0, seconds_between_writes=0, lazy=True)
         self._requester = github.requester
         self._repo = f"/repos/{repository}"
         self._pull = f"{self._repo}/pulls/{number}"
         self._log, self._clock = log, clock or Clock()
         self.waited = 0.0  # seconds spent waiting out rate limits
+        self._last_write: Optional[float] = None
 
     def _retrying(self, what: str, call: Callable[[], Any], write: bool = False,
                   landed: Optional[Callable[[], Any]] = None) -> Any:
@@ -155,6 +156,8 @@ class GitHubClient:
         connection back off and repeat, but for a POST ask `landed` first whether it took effect."""
         failures = limits = 0
         while True:
+            if write:
+                self._space_writes()
             try:
                 return call()
             except GithubException as error:
@@ -189,6 +192,14 @@ class GitHubClient:
                 result = landed()
                 if result is not None:
                     return result
+
+    def _space_writes(self) -> None:
+        """GitHub advises a second between writes (against secondary limits); reads need no gap."""
+        now = self._clock.time()
+        if self._last_write is not None and now - self._last_write < WRITE_GAP_SECONDS:
+            self._clock.sleep(WRITE_GAP_SECONDS - (now - self._last_write))
+            now = self._clock.time()
+        self._last_write = now
 
     def _get(self, path: str, parameters: Optional[dict] = None) -> Any:
         return self._requester.requestJsonAndCheck("GET", path, parameters=parameters)[1]
