@@ -79,7 +79,7 @@ class Run:
                                previous=paths[0] if len(paths) == 2 else None)
         return self.head
 
-    def shallow_checkout(self, commit_id: str) -> Path:
+    def shallow_checkout(self, commit_id: str, depth: Optional[int] = 1) -> Path:
         """A depth-1 clone of one commit, as actions/checkout leaves it, from an `origin` that also
         serves the pull request's head as refs/pull/N/head (as GitHub does, also for forks)."""
         origin = self.tmp / "origin.git"
@@ -91,7 +91,8 @@ class Run:
         subprocess.run(["rm", "-rf", str(checkout)], check=True)
         subprocess.run(["git", "init", "-q", str(checkout)], check=True)
         git(checkout, "remote", "add", "origin", origin.as_uri())
-        git(checkout, "fetch", "-q", "--depth=1", "origin", commit_id)
+        git(checkout, "fetch", "-q", *([f"--depth={depth}"] if depth else []), "origin", "+refs/heads/*:refs/remotes/origin/*",
+            commit_id)
         git(checkout, "checkout", "-q", "--detach", "FETCH_HEAD")
         self.workspace = checkout
         return checkout

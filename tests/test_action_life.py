@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 from alpineguard.action.main import Console
 from github_fake import Fault
@@ -32,6 +33,16 @@ def test_pull_request_target_on_the_base_checkout_lints_the_head_commit(run, fak
     assert done.outputs["findings"] == "5"  # tools/Dockerfile, new in the pull request, is checked too
     assert "tools/Dockerfile" in {c["path"] for c in fake.comments}
     assert "read with git" in done.summary
+
+
+def test_a_full_clone_stays_full_when_the_head_is_fetched(run, fake):
+    run.event_name = "pull_request_target"
+    git(run.repo, "reset", "-q", "--hard", run.base)  # the head commit: only in origin's refs/pull/7/head
+    checkout = run.shallow_checkout(run.base, depth=None)
+    assert subprocess.run(["git", "-C", str(checkout), "cat-file", "-e", run.head]).returncode != 0
+    done = run()
+    assert done.returncode == 0 and done.outputs["findings"] == "5", done.stdout
+    assert git(checkout, "rev-parse", "--is-shallow-repository").strip() == "false"
 
 
 def test_depth_one_merge_checkout_reports_no_legacy_finding(run, fake):

@@ -89,9 +89,13 @@ class Git:
     def has_commit(self, sha: str) -> bool:
         return self.run("cat-file", "-e", f"{sha}^{{commit}}") is not None
 
+    def shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository") == b"true\n"
+
     def fetch(self, *refspecs: str, depth: Optional[int] = 1) -> bool:
+        """Fetch from `origin`; `depth` only deepens a shallow clone, never makes a full one shallow."""
         args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"]
-        if depth is not None:
+        if depth is not None and self.shallow():
             args.append(f"--depth={depth}")
         done = self._run([*args, "origin", *refspecs], GIT_TIMEOUT)
         if done is not None and done.returncode == 0:
@@ -116,8 +120,7 @@ class Git:
         for depth in (None, *MERGE_BASE_DEPTHS, 0):
             if depth is not None:
                 if depth == 0:
-                    if self.run("rev-parse", "--is-shallow-repository") != b"true\n" \
-                            or not self.fetch("--unshallow", base, head, depth=None):
+                    if not self.shallow() or not self.fetch("--unshallow", base, head, depth=None):
                         return None
                 elif not self.fetch(base, head, depth=depth):
                     return None
