@@ -223,12 +223,16 @@ class FakeGitHub:
     def _blob_sha(data: bytes) -> str:
         return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
-    def _content(self, path: str, ref: str) -> tuple[str, int, object]:
+    def _content(self, path: str, ref: str, accept: str) -> tuple[str, int, object]:
         data = self.contents.get((ref, path))
         if data is None:
             return "repos/get-content", 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
         sha = self._blob_sha(data)
-        large = len(data) > 1024 * 1024  # over 1 MB the contents API leaves `content` empty
+        large = len(data) > 1024 * 1024  # between 1 and 100 MB only the raw and object media types answer
+        if large and "object" not in accept:
+            return "repos/get-content", 403, {"message": "This API returns blobs up to 1 MB in size. The requested "
+                                              "blob is too large to fetch via the API", "errors": [{"code": "too_large"}],
+                                              "documentation_url": "https://docs.github.com/rest/repos/contents"}
         links = {"self": f"{self.repo_url}/contents/{path}", "git": f"{self.repo_url}/git/blobs/{sha}",
                  "html": f"https://github.example/{self.owner}/{self.repo}/blob/{ref}/{path}"}
         return "repos/get-content", 200, {
@@ -245,7 +249,8 @@ class FakeGitHub:
         pull["base"].update(sha=self.base_sha, ref="main")
         return pull
 
-    def _route(self, method: str, path: str, body, query: Optional[dict] = None) -> tuple[Optional[str], int, object]:
+    def _route(self, method: str, path: str, body, query: Optional[dict] = None,
+               accept: str = "") -> tuple[Optional[str], int, object]:
         """(operationId, status, response) for one request."""
         query = query or {}
         pulls = f"/repos/{self.owner}/{self.repo}/pulls"
@@ -273,7 +278,7 @@ class FakeGitHub:
             return "pulls/get", 200, self.pull_request()
         match = re.fullmatch(rf"/repos/{self.owner}/{self.repo}/contents/(.+)", path)
         if match and method == "GET":
-            return self._content(unquote(match.group(1)), query.get("ref", [""])[0])
+            return self._content(unquote(match.group(1)), query.get("ref", [""])[0], accept)
         match = re.fullmatch(rf"/repos/{self.owner}/{self.repo}/git/blobs/([0-9a-f]+)", path)
         if match and method == "GET":
             data = next((d for d in self.contents.values() if self._blob_sha(d) == match.group(1)), None)
@@ -387,7 +392,8 @@ class FakeGitHub:
                     if fake.read_only and method != "GET" and parts.path != "/graphql":
                         return self._send(403, {"message": "Resource not accessible by integration",
                                                 "documentation_url": "https://docs.github.com/rest"})
-                    operation, status, answer = fake._route(method, parts.path, body, parse_qs(parts.query))
+                    operation, status, answer = fake._route(method, parts.path, body, parse_qs(parts.query),
+                                                            self.headers.get("Accept", ""))
                     fake._check_request(operation, body)
                     fake._check_response(operation, status, answer)
                     headers = {}

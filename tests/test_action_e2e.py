@@ -91,8 +91,10 @@ class Run:
         subprocess.run(["rm", "-rf", str(checkout)], check=True)
         subprocess.run(["git", "init", "-q", str(checkout)], check=True)
         git(checkout, "remote", "add", "origin", origin.as_uri())
-        git(checkout, "fetch", "-q", *([f"--depth={depth}"] if depth else []), "origin", "+refs/heads/*:refs/remotes/origin/*",
-            commit_id)
+        if depth:
+            git(checkout, "fetch", "-q", f"--depth={depth}", "origin", commit_id)
+        else:  # a full clone: every branch with its history
+            git(checkout, "fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*", commit_id)
         git(checkout, "checkout", "-q", "--detach", "FETCH_HEAD")
         self.workspace = checkout
         return checkout

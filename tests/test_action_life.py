@@ -68,6 +68,19 @@ def test_without_git_the_head_files_come_from_the_contents_api(run, fake):
     assert sum(c.startswith("GET /contents/") for c in fake.calls()) == 3
 
 
+def test_a_head_file_over_a_megabyte_comes_from_the_blobs_api(run, fake):
+    big = "# " + "x" * (1024 * 1024) + "\nFROM alpine:3.22\nRUN apk add build-base\n"
+    run.event_name = "pull_request_target"
+    run.push_head(dict(HEAD, **{"tools/Dockerfile": big}), "big")
+    checkout = run.shallow_checkout(run.base)
+    git(checkout, "remote", "set-url", "origin", str(run.tmp / "nowhere.git"))
+    for path, text in dict(HEAD, **{"tools/Dockerfile": big}).items():
+        fake.contents[(run.head, path)] = text.encode()
+    done = run()
+    assert done.returncode == 0, done.stdout
+    assert done.outputs["findings"] == "5" and any(c.startswith("GET /git/blobs/") for c in fake.calls())
+
+
 def test_no_way_to_the_head_content_is_an_internal_error(run, fake):
     run.event_name = "pull_request_target"
     checkout = run.shallow_checkout(run.base)

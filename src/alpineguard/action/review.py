@@ -201,8 +201,8 @@ class GitHubClient:
             now = self._clock.time()
         self._last_write = now
 
-    def _get(self, path: str, parameters: Optional[dict] = None) -> Any:
-        return self._requester.requestJsonAndCheck("GET", path, parameters=parameters)[1]
+    def _get(self, path: str, parameters: Optional[dict] = None, headers: Optional[dict] = None) -> Any:
+        return self._requester.requestJsonAndCheck("GET", path, parameters=parameters, headers=headers)[1]
 
     def _list(self, path: str) -> list[dict]:
         """Every page of a list, as GitHub's JSON."""
@@ -263,9 +263,11 @@ class GitHubClient:
 
     def content(self, path: str, ref: str) -> Optional[bytes]:
         """A file at a commit through the contents API, or the blobs API when it is over the
-        contents API's 1 MB; None when the commit has no such file."""
+        contents API's 1 MB (the `object` media type then gives an empty `content`, encoding
+        `none`, where the default one may refuse); None when the commit has no such file."""
         def fetch() -> Optional[bytes]:
-            data = self._get(f"{self._repo}/contents/{quote(path)}", {"ref": ref})
+            data = self._get(f"{self._repo}/contents/{quote(path)}", {"ref": ref},
+                             {"Accept": "application/vnd.github.object+json"})
             if not isinstance(data, dict) or data.get("type") != "file":
                 return None
             if data.get("encoding") == "base64" and (data.get("content") or not data.get("size")):
