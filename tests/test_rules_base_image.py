@@ -277,3 +277,7 @@ def test_repository_on_the_command_line_and_in_the_config(tmp_path):
     (tmp_path / ".alpineguard.yaml").write_text("repository: [myorg]\n")
     done = run_module("--select", "AG201", "Dockerfile", cwd=tmp_path)
     assert done.returncode == 2 and b"`repository` must be a repository as OWNER/NAME" in done.stderr
+def test_eol_release_split_by_a_line_continuation_points_at_the_whole_image():
+    text = "FROM alpine:3\\\n.18\nRUN true\n"
+    finding, = lint(text, select="AG202", dedent=False)
+    assert (finding.start, finding.end) == ((1, 6), (2, 4))

@@ -144,8 +144,8 @@ def _floating(image: ImageRef, newest: str) -> Optional[tuple[Optional[str], str
 
 def _tag_position(stage: Stage) -> tuple[Pos, Pos]:
     word = stage.image_word
-    if word.expanded or word.raw != word.value or not stage.image.tag:
-        return word.start, word.end
+    if word.expanded or word.raw != word.value or not stage.image.tag or word.start[0] != word.end[0]:
+        return word.start, word.end  # no column arithmetic across a line continuation
     offset = len(word.value) - len(stage.image.tag) - (len(stage.image.digest) + 1 if stage.image.digest else 0)
     line, col = word.start
     return (line, col + offset), (line, col + offset + len(stage.image.tag))
