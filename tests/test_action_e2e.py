@@ -212,6 +212,7 @@ def test_one_review_on_the_head_commit_with_inline_comments_and_suggestions(run,
     assert all(m.startswith("<!-- alpineguard:finding id=") for m in markers(fake))
     assert done.outputs == {"findings": "5", "errors": "0", "sarif-file": ""}
     assert "| Severity | Rule | Location | Message |" in done.summary
+    assert f"Checked the pull request's head commit {run.head[:12]}, as checked out." in done.summary
     assert done.stdout.count("::warning file=") == 5
     # what one run on a pull request changing 3 Dockerfiles asks GitHub
     assert fake.calls() == ["GET /pulls/7", "GET /pulls/7/files", "GET /pulls/7/files", "GET /pulls/7",

@@ -446,7 +446,7 @@ def _lint(ctx: Context, inputs: Inputs, console: Console, clock) -> Linted:
             raise ActionError(f"cannot read the commit {ctx.push.head[:12]}: it is not checked out and git cannot "
                               f"fetch it ({'; '.join(git.fetch_errors) or 'no git'})")
     else:
-        head = Head(ctx.workspace, "the checkout")
+        head = Head(ctx.workspace, "as checked out")
     try:
         os.chdir(head.root)
         scopes = expand_paths(head.root, inputs.paths)

@@ -214,7 +214,7 @@ def open_head(workspace: str, sha: str, git: Git, refspecs: tuple[str, ...] = ()
     """The checkout if it is `sha`, else the commit extracted from git (fetched if need be);
     None when git cannot give it."""
     if git.head() == sha:
-        return Head(workspace, "the checkout")
+        return Head(workspace, "as checked out")
     if not git.ensure(sha, *refspecs):
         return None
     folder = tempfile.mkdtemp(prefix="alpineguard-head-")
