@@ -355,6 +355,12 @@ _BUILD_FILE_SUFFIXES = frozenset({"ci", "build", "builder", "dev", "devcontainer
 def is_build_image(df: Dockerfile) -> bool:
     """Whether the image the file builds is itself for building (a toolchain or CI image),
     so that compilers and headers in it are its purpose, not leftovers."""
+    if "build-image" not in df.derived:
+        df.derived["build-image"] = _is_build_image(df)
+    return df.derived["build-image"]
+
+
+def _is_build_image(df: Dockerfile) -> bool:
     final = df.final_stage
     if final is None:
         return False
@@ -385,12 +391,12 @@ def _runs_tests(final: Stage) -> bool:
     if _TEST_RUNNER.search(text):
         return True
     copies = [ins for stage in final.lineage() for ins in stage.instructions if ins.keyword in ("COPY", "ADD")]
+    run_words = set(text.split())
     for ins in copies:
         words = ins.args.text.split()
         if len(words) < 2 or words[-1].endswith("/") or words[-1] in (".", "./"):
             continue  # a folder: not the script the image runs
-        runs_it = re.search(rf"(?<![\w/.-]){re.escape(words[-1])}(?![\w.-])", text)
-        if runs_it and any(_TEST_RUNNER.search(w) for w in words[:-1]):
+        if words[-1] in run_words and any(_TEST_RUNNER.search(w) for w in words[:-1]):
             return True
     return False
 
