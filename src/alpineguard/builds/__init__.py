@@ -23,7 +23,6 @@ class Definitions:
         self.by_dockerfile: dict[str, list[Build]] = {}
         self.inline: list[Build] = []
         self.problems: list[DefinitionProblem] = []
-        self.files: list[str] = []  # as shown
 
     def add(self, build: Build) -> None:
         if build.inline is not None:
@@ -40,15 +39,15 @@ class Definitions:
 
 def load_definitions(folders: Mapping[str, list[str]], environment: Mapping[str, str],
                      compose_files: Iterable[str] = (), bake_files: Iterable[str] = (),
-                     profiles: tuple[str, ...] = (), shown_from: Optional[str] = None,
+                     profiles: tuple[str, ...] = (),
                      texts: Optional[Mapping[str, Optional[str]]] = None) -> Definitions:
     """The builds that the definition files in `folders` (folder -> names of definition
-    files in it) define, or those of the files named explicitly for either kind.
-    Paths are shown relative to `shown_from` (default: the current folder) where shorter;
-    `texts` stands in for some files (see model.read_definition)."""
-    from .bake import BakeProject, bake_files_in
+    files in it) define, or those of the files named explicitly for either kind. Paths
+    are shown relative to the current folder where that is shorter; `texts` stands in for
+    some files (see model.read_definition)."""
+    from .bake import BakeProject, bake_files_in  # the HCL parser itself loads only for a bake file
     from .compose import ComposeProject, compose_files_in
-    base = os.path.abspath(shown_from or os.curdir)
+    base = os.path.abspath(os.curdir)
 
     def shown(path: str) -> str:
         relative = os.path.relpath(path, base)
@@ -71,14 +70,14 @@ def load_definitions(folders: Mapping[str, list[str]], environment: Mapping[str,
         os.path.join(os.path.dirname(files[0]), ".env")]}, texts) for files in compose_projects]
     projects += [BakeProject(files, environment, {p: shown(p) for p in files}, texts) for files in bake_projects]
     for project in projects:
-        definitions.files += [shown(p) for p in project.files]
+        first = shown(project.files[0])
         try:
             builds = project.builds()
         except RecursionError:
-            builds, project.problems = [], [DefinitionProblem(shown(project.files[0]), 1, 1, "nesting too deep to read")]
+            builds, project.problems = [], [DefinitionProblem(first, 1, 1, "nesting too deep to read")]
         except Exception as error:  # a bug here must not stop the Dockerfiles from being checked
             builds, project.problems = [], [DefinitionProblem(
-                shown(project.files[0]), 1, 1, f"internal error reading it: {type(error).__name__}: {error}")]
+                first, 1, 1, f"internal error reading it: {type(error).__name__}: {error}")]
         for build in builds:
             definitions.add(build)
         definitions.problems += project.problems
