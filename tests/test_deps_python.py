@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from deps_helpers import at, lint_context
 
+from alpineguard.deps.python import PyRequirement
+from alpineguard.deps.versions import parse_requirement
+from alpineguard.knowledge.musl import ProjectFacts
+from alpineguard.rules.deps_python import find_gap
+
 REQS = {"requirements.txt": """
     # the app
     -r requirements/base.txt
@@ -213,3 +218,91 @@ def test_pipfile_lock_and_uv_lock(tmp_path):
 def test_unknown_release_and_unknown_package_are_quiet_offline(tmp_path):
     findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==99.0 some-private-pkg==1.0\n")
     assert findings == []
+
+
+# -- versions outside the embedded window, PEP 440 matching (issue 15)
+
+def test_pin_older_than_the_data_is_answered_when_the_data_decides(tmp_path):
+    # numpy's first cp312 wheels came with 1.26.0: 1.24.4 (older than the data's window
+    # or not) has none, so pip compiles it on python:3.12-alpine
+    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install numpy==1.19.5\n")
+    assert at(findings) == [("AG401", 2, 17, "error")]
+    message = findings[0].message
+    assert message.startswith("numpy 1.19.5, older than the embedded data, has no musllinux wheel for CPython 3.12 on "
+                              "any target architecture")
+    assert "1.26.0 is the first release with wheels for CPython 3.12" in message
+
+
+def _facts(oldest_fits: bool, since: str = "1.0.0", yanked=frozenset()) -> ProjectFacts:
+    versions = ["2.0.0", "2.1.0", "2.2.0"]
+    fitting = set(versions) if oldest_fits else {"2.1.0", "2.2.0"}
+    return ProjectFacts("demo", versions, set(versions), {("3.12", "x86_64"): fitting}, {}, "embedded data",
+                        yanked=frozenset(yanked), python_since={"3.12": since})
+
+
+def _gap(requirement: str, facts: ProjectFacts):
+    name, spec, marker = parse_requirement(requirement)
+    req = PyRequirement(name, spec, marker, None, requirement)
+    return find_gap(req, _Call(), facts, "3.12", ["x86_64"])
+
+
+class _Call:
+    constraints: dict = {}
+    prefer_binary = only_binary = False
+
+
+def test_older_pins_follow_the_oldest_listed_release_and_the_first_wheel_for_the_python():
+    assert _gap("demo==1.5.0", _facts(oldest_fits=True)) is None  # wheels may have existed: no claim
+    gap = _gap("demo==1.5.0", _facts(oldest_fits=False))
+    assert gap.missing == ["x86_64"] and "oldest listed release, 2.0.0, has none either" in gap.older
+    gap = _gap("demo==1.5.0", _facts(oldest_fits=True, since="1.8.0"))
+    assert gap.version == "1.5.0" and "1.8.0 is the first release with wheels for CPython 3.12" in gap.older
+    assert _gap("demo<1.6", _facts(oldest_fits=False)).version == "<1.6"
+    assert _gap("demo==1.*", _facts(oldest_fits=False)) is not None
+    assert _gap("demo==2.*", _facts(oldest_fits=False)) is None  # selects 2.2.0, which has a wheel
+    assert _gap("demo>=1.0", _facts(oldest_fits=False)) is None
+    assert _gap("demo==9.0", _facts(oldest_fits=False)) is None  # newer than the data, or a typo
+
+
+def test_yanked_releases_count_only_for_exact_pins():
+    facts = _facts(oldest_fits=True, yanked={"2.1.0", "2.2.0"})
+    facts.wheels[("3.12", "x86_64")] = {"2.0.0", "2.1.0"}
+    assert _gap("demo==2.2.0", facts).version == "2.2.0"  # pip installs a yanked release when pinned
+    assert _gap("demo>=2.0", facts) is None  # ... and skips it otherwise: 2.0.0 has a wheel
+
+
+def test_prerelease_pin_is_not_truncated_to_the_final_release(tmp_path):
+    # 1.26.0 has no arm64 musl wheel, but 1.26.0rc1 is not 1.26.0: the data does not know it
+    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install numpy==1.26.0rc1\n")
+    assert findings == []
+
+
+def test_python2_and_unknown_bases_never_name_a_cpython(tmp_path):
+    for dockerfile in ("FROM python:2-alpine3.7\nRUN pip install psycopg2==2.9.9\n",
+                       "FROM alpine:3.8\nRUN apk add --no-cache py2-pip && pip install psycopg2==2.9.9\n"):
+        for finding in lint_context(tmp_path, dockerfile):
+            assert "CPython" not in finding.message, finding.message
+
+
+def test_alpine_release_python3_is_used(tmp_path):
+    findings = lint_context(tmp_path, "FROM alpine:3.20\nRUN apk add --no-cache python3 py3-pip && "
+                            "pip install --break-system-packages psycopg2==2.9.9\n")
+    assert "CPython 3.12" in findings[0].message and "python3-dev" in findings[0].message
+
+
+def test_unknown_third_party_base_gets_a_warning_not_a_missing_compiler_error(tmp_path):
+    findings = lint_context(tmp_path, "FROM example.org/team/builder:1.0-alpine\nRUN pip install psycopg2==2.9.9\n")
+    assert [f.severity.label for f in findings] == ["warning"]
+    assert "the image's Python" not in findings[0].message or "any CPython" in findings[0].message
+    assert "not installed at this point" not in findings[0].message
+
+
+def test_optional_c_extension_without_compiler_is_not_an_error(tmp_path):
+    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install PyYAML==6.0.1\n")
+    assert at(findings) == [("AG401", 2, 17, "info")]
+    assert "pure-Python fallback" in findings[0].message
+
+
+def test_base_named_for_python2_and_pip_version_flag(tmp_path):
+    assert lint_context(tmp_path, "FROM example/alpine-python2:1\nRUN apk add python3 && pip install psycopg2\n") == []
+    assert lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install --version psycopg2==2.9.9\n") == []

@@ -130,7 +130,8 @@ def test_local_html_index_and_find_links(tmp_path):
     (wheels / "psycopg2-2.9.9-cp312-cp312-musllinux_1_2_x86_64.whl").write_bytes(b"")
     index = PythonIndex(PipConfig([(tmp_path / "simple").as_uri()], [str(wheels)]))
     facts = online_project("psycopg2", index.files("psycopg2"))
-    assert facts.versions == ["2.9.9"] and facts.requires_python["2.9.9"] == ">=3.7"
+    assert facts.versions == ["2.9.8", "2.9.9"] and facts.requires_python["2.9.9"] == ">=3.7"
+    assert facts.yanked == {"2.9.8"}  # kept, marked: pip still installs it for an exact pin
     assert facts.fits("2.9.9", "3.12", "x86_64") and facts.fits("2.9.9", "3.12", "aarch64") is False
 
 

@@ -1,9 +1,13 @@
 """Regenerate src/alpineguard/knowledge/musl_python_wheels.yaml from the package index.
 
 Asks the index the local pip is configured for (the same code as `--online`) for the
-file list of every project in musl_python.yaml, and records per release whether an
-sdist exists and for which CPython versions and architectures a wheel installs on musl.
-Run: .venv/bin/python tools/gen_musl_wheels.py
+file list of every project in musl_python.yaml and tools/musl_python_candidates.txt,
+and records per release whether an sdist exists and for which CPython versions and
+architectures a wheel installs on musl. A candidate is kept when its files show compiled
+code: a platform wheel in some release, or sdists only (the candidate list names projects
+known to build extensions). A project whose every kept release has a pure-Python wheel
+installs everywhere and is left out.
+Run: .venv/bin/python tools/gen_musl_wheels.py  (or `make knowledge`)
 """
 from __future__ import annotations
 
@@ -11,65 +15,130 @@ import datetime as dt
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Optional
 
 import yaml
 from packaging.version import InvalidVersion, Version
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from alpineguard.deps.wheels import KNOWN_ARCHS, PYTHONS, releases_from_files  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+from alpineguard.deps.wheels import KNOWN_ARCHS, PYTHONS, Release, normalize, releases_from_files  # noqa: E402
 from alpineguard.knowledge import load_data  # noqa: E402
 from alpineguard.knowledge.musl import encode_ranges  # noqa: E402
 from alpineguard.online import PythonIndex, pip_config  # noqa: E402
 
 KEEP_RELEASES = 60  # newest final releases per project
+CANDIDATES = ROOT / "tools/musl_python_candidates.txt"
+TARGET = ROOT / "src/alpineguard/knowledge/musl_python_wheels.yaml"
 
 
-def summarise(project: str, files: list[str]) -> dict:
+def final_releases(project: str, files: list) -> dict[Version, Release]:
     releases = {}
     for version, release in releases_from_files(project, files).items():
         try:
             parsed = Version(version)
         except InvalidVersion:
             continue
-        if not parsed.is_prerelease and not parsed.is_devrelease:
-            releases[str(parsed)] = release
-    order = sorted(releases, key=Version)[-KEEP_RELEASES:]
-    entry = {"releases": " ".join(order), "sdist": encode_ranges(order, {v for v in order if releases[v].sdist})}
-    wheels = {}
+        if not parsed.is_prerelease and not parsed.is_devrelease and not parsed.local:
+            releases[parsed] = release
+    return releases
+
+
+def compiled(releases: dict[Version, Release], window: list[Version]) -> bool:
+    """The files show native code, and not every kept release has a pure wheel."""
+    platform_wheel = any(pl != "any" for r in releases.values() for w in r.wheels for _, _, pl in w.tags)
+    sdist_only = all(not releases[v].wheels for v in window)
+    return (platform_wheel or sdist_only) and not all(releases[v].pure() for v in window)
+
+
+def summarise(releases: dict[Version, Release], window: list[Version]) -> dict:
+    order = [str(v) for v in window]
+    by_name = {str(v): releases[v] for v in window}
+    entry = {"releases": " ".join(order),
+             "sdist": encode_ranges(order, {v for v in order if by_name[v].sdist})}
+    yanked = encode_ranges(order, {v for v in order if by_name[v].yanked})
+    if yanked:
+        entry["yanked"] = yanked
+    entry["wheels"] = {python: {arch: encode_ranges(order, {v for v in order if by_name[v].fits(python, arch)})
+                                for arch in KNOWN_ARCHS} for python in PYTHONS}
+    # The first release (over the whole history) with a wheel for that CPython on any
+    # platform: a pin older than it predates the project's support for that Python.
+    since = {}
     for python in PYTHONS:
-        per_arch = {arch: encode_ranges(order, {v for v in order if releases[v].fits(python, arch)})
-                    for arch in KNOWN_ARCHS}
-        wheels[python] = per_arch
-    entry["wheels"] = wheels
+        first = next((v for v in sorted(releases) if releases[v].supports(python)), None)
+        if first is not None:
+            since[python] = str(first)
+    entry["python_since"] = since
     groups: dict[str, set[str]] = {}
     for version in order:
-        if releases[version].requires_python:
-            groups.setdefault(releases[version].requires_python, set()).add(version)
+        if by_name[version].requires_python:
+            groups.setdefault(by_name[version].requires_python, set()).add(version)
     entry["requires_python"] = {spec: encode_ranges(order, members) for spec, members in sorted(groups.items())}
     return entry
 
 
+def candidates() -> tuple[list[str], set[str]]:
+    """(every project to ask about, the hand-kept ones that stay whatever their files say)."""
+    kept = {normalize(name) for name in load_data("musl_python.yaml")["packages"]}
+    listed = set()
+    for line in CANDIDATES.read_text(encoding="utf-8").splitlines():
+        name = line.split("#", 1)[0].strip()
+        if name:
+            listed.add(normalize(name))
+    return sorted(kept | listed), kept
+
+
+def dump(data: dict) -> str:
+    header = ("# GENERATED by tools/gen_musl_wheels.py; do not edit by hand.\n"
+              "# Per project: its newest final releases (oldest first); `sdist`, `yanked` and, per\n"
+              "# CPython version and architecture, `wheels`: the releases (ranges `a..b` over that list,\n"
+              "# comma-separated) that ship an sdist / are yanked / ship a wheel pip installs on musl as\n"
+              "# is (musllinux_*_<arch> or pure none-any). Empty: none. `python_since`: the first release\n"
+              "# of the whole history with a wheel for that CPython on any platform.\n")
+    return header + yaml.safe_dump(data, sort_keys=False, width=100)
+
+
 def main() -> int:
-    projects = sorted(load_data("musl_python.yaml")["packages"])
-    index = PythonIndex(pip_config())
+    projects, hand_kept = candidates()
+    config = pip_config()
+    # The shipped data describes the index users share, not this machine's local folders.
+    config.index_urls = [url for url in config.index_urls if not url.startswith("file:")]
+    config.find_links = []
+    index = PythonIndex(config)
+
+    def listing(project: str) -> Optional[list]:
+        try:
+            return index.listing(project)
+        except Exception as error:  # noqa: BLE001 - report and go on with the others
+            print(f"{project}: look-up failed ({error})", file=sys.stderr)
+            return None
+
     with ThreadPoolExecutor(8) as pool:
-        listings = dict(zip(projects, pool.map(index.files, projects)))
+        listings = dict(zip(projects, pool.map(listing, projects)))
+    packages, dropped = {}, []
+    for project in projects:
+        if not listings[project]:
+            dropped.append(f"{project} (no files)")
+            continue
+        releases = final_releases(project, listings[project])
+        window = sorted(releases)[-KEEP_RELEASES:]
+        if not window:
+            dropped.append(f"{project} (no final release)")
+        elif project in hand_kept or compiled(releases, window):
+            packages[project] = summarise(releases, window)
+        else:
+            dropped.append(f"{project} (pure Python wheels)")
     out = {
         "generated": dt.date.today().isoformat(),
         "source": "file lists of the Python package index (simple repository API) through pip's "
                   "configuration, read by tools/gen_musl_wheels.py",
         "pythons": list(PYTHONS),
         "archs": list(KNOWN_ARCHS),
-        "packages": {p: summarise(p, listings[p]) for p in projects},
+        "packages": packages,
     }
-    target = Path(__file__).resolve().parent.parent / "src/alpineguard/knowledge/musl_python_wheels.yaml"
-    header = ("# GENERATED by tools/gen_musl_wheels.py; do not edit by hand.\n"
-              "# Per project: its newest final releases (oldest first); `sdist` and, per CPython\n"
-              "# version and architecture, `wheels`: the releases (ranges `a..b` over that list,\n"
-              "# comma-separated) that ship an sdist / a wheel pip installs on musl as is\n"
-              "# (musllinux_*_<arch> or pure none-any). Empty: none.\n")
-    target.write_text(header + yaml.safe_dump(out, sort_keys=False, width=100), encoding="utf-8")
-    print(f"wrote {target} ({len(projects)} projects)")
+    TARGET.write_text(dump(out), encoding="utf-8")
+    print(f"wrote {TARGET.relative_to(ROOT)}: {len(packages)} projects; left out {len(dropped)}: "
+          + ", ".join(dropped))
     return 0
 
 

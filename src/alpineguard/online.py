@@ -40,7 +40,7 @@ _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
 def cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "alpineguard", "registry-v1")
+    return os.path.join(base, "alpineguard", "registry-v2")
 
 
 class LookupError_(Exception):
@@ -162,7 +162,7 @@ def pip_config(default_index: Optional[str] = None) -> PipConfig:
 class _Anchors(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
-        self.files: list[tuple[str, str]] = []
+        self.files: list[tuple[str, str, bool]] = []
         self._anchor: Optional[dict] = None
         self._text = ""
 
@@ -173,23 +173,21 @@ class _Anchors(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag == "a" and self._anchor is not None:
             anchor, self._anchor = self._anchor, None
-            if "data-yanked" in anchor:
-                return
             href = anchor.get("href") or ""
             name = self._text.strip() or urllib.parse.unquote(href.split("#", 1)[0].rsplit("/", 1)[-1])
-            self.files.append((name, anchor.get("data-requires-python") or ""))
+            self.files.append((name, anchor.get("data-requires-python") or "", "data-yanked" in anchor))
 
     def handle_data(self, data):
         if self._anchor is not None:
             self._text += data
 
 
-def parse_index_page(body: bytes, content_type: str) -> list[tuple[str, str]]:
-    """(file name, requires-python) of the files (not yanked) of a simple-API project page."""
+def parse_index_page(body: bytes, content_type: str) -> list[tuple[str, str, bool]]:
+    """(file name, requires-python, yanked) of the files of a simple-API project page.
+    Yanked files stay: pip still installs a yanked release for an exact pin."""
     if "json" in content_type:
         data = json.loads(body.decode("utf-8"))
-        return [(f["filename"], f.get("requires-python") or "") for f in data.get("files", [])
-                if not f.get("yanked")]
+        return [(f["filename"], f.get("requires-python") or "", bool(f.get("yanked"))) for f in data.get("files", [])]
     parser = _Anchors()
     parser.feed(body.decode("utf-8", errors="replace"))
     return parser.files
@@ -225,10 +223,14 @@ class PythonIndex:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS, context=self._context()) as response:
             return response.read(), response.headers.get("Content-Type", "")
 
-    def files(self, project: str) -> list[tuple[str, str]]:
-        """(file name, requires-python) of `project`'s musl-relevant files, across the configured
-        indexes and find-links."""
-        names: list[tuple[str, str]] = []
+    def files(self, project: str) -> list[tuple[str, str, bool]]:
+        """(file name, requires-python, yanked) of `project`'s musl-relevant files."""
+        return _musl_files(project, self.listing(project))
+
+    def listing(self, project: str) -> list[tuple[str, str, bool]]:
+        """(file name, requires-python, yanked) of all of `project`'s files, across the
+        configured indexes and find-links."""
+        names: list[tuple[str, str, bool]] = []
         answered, problems = 0, []
         indexes = [] if self.config.no_index else self.config.index_urls
         for index in indexes:
@@ -250,22 +252,22 @@ class PythonIndex:
         for link in self.config.find_links:
             folder = urllib.request.url2pathname(urllib.parse.urlsplit(link).path) if link.startswith("file:") else link
             if os.path.isdir(folder):
-                names += [(name, "") for name in os.listdir(folder)]
+                names += [(name, "", False) for name in os.listdir(folder)]
         if not answered and problems:
             raise LookupError_("; ".join(problems))
-        return _musl_files(project, names)
+        return names
 
 
-def _musl_files(project: str, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _musl_files(project: str, files: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
     """The files a musl question needs, plus one file of each other release (so that a
     release with glibc wheels only is known to exist): keeps the cache small."""
-    kept = {(n, rp) for n, rp in files if musl_relevant(project, n)}
-    seen = {parse_wheel(n).version if n.endswith(".whl") else n for n, _ in kept}
-    for name, requires in sorted(files):
-        wheel = parse_wheel(name)
+    kept = {entry for entry in files if musl_relevant(project, entry[0])}
+    seen = {parse_wheel(n).version if n.endswith(".whl") else n for n, _, _ in kept}
+    for entry in sorted(files):
+        wheel = parse_wheel(entry[0])
         if wheel is not None and normalize(wheel.name) == normalize(project) and wheel.version not in seen:
             seen.add(wheel.version)
-            kept.add((name, requires))
+            kept.add(entry)
     return sorted(kept)
 
 

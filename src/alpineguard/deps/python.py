@@ -138,6 +138,8 @@ class PythonDeps:
 
     def _pip(self, stage, ins, command, tool, verb: Word, words: list[Word]) -> PipCall:
         call = PipCall(command, tool, verb, builds_wheels=verb.value == "wheel")
+        if tool == "pip" and any(w.value in ("--version", "-V") for w in words):
+            return call  # pip prints its version and installs nothing
         env = env_at(ins, command)
         cwd = cwd_at(stage, ins, command)
         call.local_wheels = truthy(env.get("PIP_NO_INDEX")) or _local_links(env.get("PIP_FIND_LINKS", ""))

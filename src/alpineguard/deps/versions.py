@@ -173,3 +173,28 @@ def version_greater(first: str, second: str) -> bool:
         return _strip(mine) > _strip(theirs)
     from packaging.version import Version
     return Version(first) > Version(second)
+
+
+def _release_of(version: str) -> tuple[int, ...]:
+    numbers = release(version)
+    if numbers is not None:
+        return numbers
+    from packaging.version import Version
+    return Version(version).release
+
+
+def entirely_below(operator: str, version: str, limit: str) -> bool:
+    """Every version the clause `<operator><version>` admits is older than `limit`
+    (`==1.24.*` and `~=1.24.0` below 1.25.0; `<1.20` below 1.20; `==1.2` below 1.3)."""
+    if operator == "~=" or (operator == "==" and version.endswith(".*")):
+        prefix = version[:-2] if operator == "==" else version.rsplit(".", 1)[0]
+        if not version_greater(limit, prefix):
+            return False
+        head = _release_of(prefix)
+        mine = _release_of(limit)
+        return (mine + (0,) * len(head))[:len(head)] != head
+    if operator in ("==", "===", "<="):
+        return version_greater(limit, version)
+    if operator == "<":
+        return not version_greater(version, limit)
+    return False

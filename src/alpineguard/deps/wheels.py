@@ -89,15 +89,17 @@ def wheel_fits(wheel: Wheel, python: str, arch: str) -> bool:
 
 
 class Release(Record):
-    """One release of a distribution: its wheels and whether it has a source archive."""
-    __slots__ = ("version", "sdist", "wheels", "requires_python")
+    """One release of a distribution: its wheels, whether it has a source archive, and
+    whether it is yanked (every file withdrawn: pip takes it only for an exact pin)."""
+    __slots__ = ("version", "sdist", "wheels", "requires_python", "yanked")
 
     def __init__(self, version: str, sdist: bool = False, wheels: Optional[list[Wheel]] = None,
-                 requires_python: str = "") -> None:
+                 requires_python: str = "", yanked: bool = True) -> None:
         self.version = version
         self.sdist = sdist
         self.wheels = [] if wheels is None else wheels
         self.requires_python = requires_python
+        self.yanked = yanked
 
     def fits(self, python: str, arch: str) -> bool:
         return any(wheel_fits(w, python, arch) for w in self.wheels)
@@ -105,11 +107,15 @@ class Release(Record):
     def pure(self) -> bool:
         return any(pl == "any" for w in self.wheels for _, _, pl in w.tags)
 
+    def supports(self, python: str) -> bool:
+        """Has a wheel for CPython `python` on any platform (the release knew that Python)."""
+        return any(_python_ok(p, a, python) for w in self.wheels for p, a, _ in w.tags)
 
-def releases_from_files(project: str, files: Iterable[tuple[str, str]]) -> dict[str, Release]:
-    """Group an index's (file name, requires-python) pairs by release version."""
+
+def releases_from_files(project: str, files: Iterable[tuple]) -> dict[str, Release]:
+    """Group an index's (file name, requires-python[, yanked]) entries by release version."""
     releases: dict[str, Release] = {}
-    for filename, requires_python in files:
+    for filename, requires_python, *rest in files:
         wheel = parse_wheel(filename)
         version = wheel.version if wheel is not None else sdist_version(filename, project)
         if version is None:
@@ -121,6 +127,7 @@ def releases_from_files(project: str, files: Iterable[tuple[str, str]]) -> dict[
             release.sdist = True
         if requires_python and not release.requires_python:
             release.requires_python = requires_python
+        release.yanked = release.yanked and bool(rest and rest[0])
     return releases
 
 

@@ -36,13 +36,15 @@ def decode_ranges(order: list[str], text: str) -> set[str]:
 
 class ProjectFacts(Record):
     """What is known about one Python project's files, whatever the source."""
-    __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases", "memo")
+    __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases", "yanked",
+                 "python_since", "memo")
     _unequal = ("memo",)
     _hidden = ("memo",)
 
     def __init__(self, name: str, versions: list[str], sdists: set[str], wheels: dict[tuple[str, str], set[str]],
                  requires_python: dict[str, str], source: str,
-                 releases: Optional[dict[str, Release]] = None) -> None:
+                 releases: Optional[dict[str, Release]] = None, yanked: frozenset[str] = frozenset(),
+                 python_since: Optional[dict[str, str]] = None) -> None:
         self.name = name
         self.versions = versions  # oldest first
         self.sdists = sdists
@@ -50,11 +52,16 @@ class ProjectFacts(Record):
         self.requires_python = requires_python  # version -> specifier
         self.source = source
         self.releases = {} if releases is None else releases  # online answers: exact for any arch
+        self.yanked = yanked  # pip installs these only for an exact pin
+        # CPython minor -> first release with a wheel for it (any platform), over the whole history
+        self.python_since = {} if python_since is None else python_since
         # Answers worked out from the facts, kept: the same requirements recur in every file.
         self.memo: dict = {}
 
-    def knows(self, version: str) -> bool:
-        return version in self.versions
+    @property
+    def complete(self) -> bool:
+        """The facts list every release (a registry answer), not a window of the newest."""
+        return bool(self.releases)
 
     def fits(self, version: str, python: str, arch: str) -> Optional[bool]:
         if self.releases:
@@ -107,7 +114,9 @@ def embedded_project(name: str) -> Optional[ProjectFacts]:
         for version in decode_ranges(order, ranges):
             requires[version] = spec
     return ProjectFacts(normalize(name), order, decode_ranges(order, entry.get("sdist", "")), wheels, requires,
-                        f"embedded data of {meta['generated']}")
+                        f"embedded data of {meta['generated']}",
+                        yanked=frozenset(decode_ranges(order, entry.get("yanked", ""))),
+                        python_since={str(k): str(v) for k, v in (entry.get("python_since") or {}).items()})
 
 
 def online_project(name: str, files: Iterable) -> ProjectFacts:
@@ -123,7 +132,7 @@ def online_project(name: str, files: Iterable) -> ProjectFacts:
     order = sorted(releases, key=Version)
     return ProjectFacts(normalize(name), order, {v for v in order if releases[v].sdist}, {},
                         {v: r.requires_python for v, r in releases.items() if r.requires_python},
-                        "package index", releases)
+                        "package index", releases, frozenset(v for v in order if releases[v].yanked))
 
 
 @lru_cache(maxsize=1)

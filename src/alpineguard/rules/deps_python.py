@@ -8,9 +8,9 @@ from typing import Optional
 from ..config import Settings
 from ..deps.common import StageFiles, musl_runs, target_archs
 from ..deps.python import PipCall, PyRequirement, PythonDeps
-from ..deps.versions import specifier_set, version_greater
-from ..deps.wheels import ARCH_PLATFORM
-from ..knowledge import newest_supported
+from ..deps.versions import entirely_below, specifier_set, version_greater
+from ..deps.wheels import ARCH_PLATFORM, PYTHONS
+from ..knowledge import branch_key, newest_supported
 from ..knowledge.musl import (ProjectFacts, alpine_pythons, embedded_project, official_python_default,
                               online_project, python_build_facts)
 from ..model import Dockerfile, Instruction, Severity, Stage
@@ -23,44 +23,91 @@ _LIBC_HEADERS = frozenset({"build-base", "musl-dev", "libc-dev"})
 _RUST = frozenset({"cargo", "rust"})
 _PYTHON_TAG = re.compile(r"^(?:python)?(\d+)\.(\d+)")
 _PYTHON_IN_TAG = re.compile(r"python(\d+)\.(\d+)")
+_PYTHON2_IMAGE = re.compile(r"(python-?|py)2(\D|$)")
 
 
 class StagePython(Record, frozen=True):
-    """The Python a stage runs: version, and whether it is Alpine's python3."""
-    __slots__ = ("version", "system", "how")
+    """The Python a stage runs, as far as the Dockerfile tells."""
+    __slots__ = ("version", "system", "how", "known_base")
 
-    def __init__(self, version: str, system: bool, how: str) -> None:
-        self.version = version  # "3.12"
+    def __init__(self, version: Optional[str], system: bool, how: str, known_base: bool) -> None:
+        self.version = version  # "3.12"; "2.7" for Python 2; None: not known
         self.system = system  # Alpine's own python3 (py3-* packages fit it)
         self.how = how  # for messages: "python:3.12-alpine", "Alpine 3.20's python3"
+        self.known_base = known_base  # the base's contents are known (alpine, official images)
+
+    @property
+    def label(self) -> str:
+        """Names the interpreter only as precisely as it is known."""
+        if self.version is None:
+            return "the image's Python"
+        return "Python 2" if self.version.startswith("2") else f"CPython {self.version}"
 
 
-def stage_python(stage: Stage, ins: Instruction, settings: Settings) -> StagePython:
-    """CPython minor version a pip command in this stage runs with."""
-    root = stage.root
-    image, tag = root.image, root.image.tag.lower()
+def _official(image) -> bool:
+    """An image of the official library (`alpine`, `python`, `library/node`): contents known."""
+    return image.registry in ("", "docker.io", "index.docker.io") and (
+        "/" not in image.path or image.path.startswith("library/"))
+
+
+def _python2_stage(image, command_name: str, installed: frozenset[str], branch: Optional[str]) -> bool:
+    """pip2 / python2, a base named for Python 2, or Python 2 packages (python2, py2-*;
+    `python` and `py-pip` before Alpine 3.12)."""
+    if command_name in ("pip2", "python2") or command_name.startswith(("pip2.", "python2.")):
+        return True
+    if command_name.startswith(("pip3", "python3")):
+        return False
+    if _PYTHON2_IMAGE.search(f"{image.path}:{image.tag}".lower()):
+        return True
+    if "python3" in installed or any(p.startswith("py3-") for p in installed):
+        return False
+    old_names = branch is not None and branch_key(branch) < (3, 12)
+    return "python2" in installed or any(p.startswith("py2-") for p in installed) or (
+        old_names and bool({"python", "py-pip"} & installed))
+
+
+def stage_python(stage: Stage, ins: Instruction, settings: Settings, command_name: str = "pip",
+                 installed: frozenset[str] = frozenset()) -> StagePython:
+    """The Python a pip command in this stage runs with: from the image tag, Python 2
+    packages, or the python3 package of the stage's Alpine release."""
+    image = stage.root.image
+    tag = image.tag.lower()
+    official = _official(image)
+    named = f"{image.name}:{image.tag or 'latest'}"
+    # an official image's floating tag (alpine, node:22-alpine) follows the newest Alpine
+    branch = stage.alpine_release or (newest_supported(settings.as_of).branch if official else None)
     if image.name == "python" or _PYTHON_IN_TAG.search(tag):
         match = _PYTHON_TAG.match(tag) or _PYTHON_IN_TAG.search(tag)
-        version = f"{match.group(1)}.{match.group(2)}" if match else official_python_default()
-        return StagePython(version, False, f"{image.name}:{image.tag or 'latest'}")
-    branch = stage.alpine_release or newest_supported(settings.as_of).branch
-    row = alpine_pythons().get(branch)
-    version = str(row["python"]) if row else official_python_default()
-    return StagePython(version, True, f"Alpine {branch}'s python3")
+        if match:
+            version = f"{match.group(1)}.{match.group(2)}"
+        elif re.match(r"^2(\D|$)", tag):
+            version = "2.7"
+        elif official and (not tag or tag.startswith(("alpine", "3-", "3.")) or tag == "3"):
+            version = official_python_default()
+        else:
+            version = None
+        return StagePython(version, False, named, official)
+    if _python2_stage(image, command_name, installed, branch):
+        return StagePython("2.7", False, "Python 2", official)
+    row = alpine_pythons().get(branch) if branch else None
+    if row is None:
+        return StagePython(None, True, named, official)
+    return StagePython(str(row["python"]), True, f"Alpine {branch}'s python3", official)
 
 
 class Gap(Record):
     """A requirement that has no musllinux wheel on some architectures."""
-    __slots__ = ("requirement", "version", "missing", "no_sdist", "upgrade", "facts")
+    __slots__ = ("requirement", "version", "missing", "no_sdist", "upgrade", "facts", "older")
 
     def __init__(self, requirement: PyRequirement, version: str, missing: list[str], no_sdist: bool,
-                 upgrade: Optional[str], facts: ProjectFacts) -> None:
+                 upgrade: Optional[str], facts: ProjectFacts, older: str = "") -> None:
         self.requirement = requirement
-        self.version = version
+        self.version = version  # the release, or the specifier when it selects releases older than the data
         self.missing = missing  # architectures without a fitting wheel
         self.no_sdist = no_sdist
         self.upgrade = upgrade  # first release from which every later one has wheels for all targets
         self.facts = facts
+        self.older = older  # why a release older than the embedded data has no wheel, else ""
 
 
 def _specifier(requirement: PyRequirement, constraints: dict[str, str]):
@@ -79,21 +126,25 @@ def _marker_applies(requirement: PyRequirement, python: str, arch: str) -> bool:
         return True
 
 
+def _exact(spec) -> Optional[str]:
+    """The version an `==` / `===` clause pins (not a wildcard), as written."""
+    return next((s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version), None)
+
+
 def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, python: str,
              archs: list[str]) -> Optional[Gap]:
     spec = _specifier(requirement, call.constraints)
     if spec is None:
         return None
-    pinned = [s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version]
-    if pinned and not any(facts.knows(v) for v in pinned):
-        return None  # a release the data does not know (newer than it, or a typo)
-    key = ("candidates", str(spec), python, bool(pinned))
+    exact = _exact(spec) is not None
+    key = ("candidates", str(spec), python, exact)
     if key not in facts.memo:
-        facts.memo[key] = [v for v in facts.versions if spec.contains(v, prereleases=bool(pinned))
-                           and facts.supports_python(v, python)]
+        # pip takes a yanked release only for an exact pin, and pre-releases only when pinned
+        facts.memo[key] = [v for v in facts.versions if (exact or v not in facts.yanked)
+                           and spec.contains(v, prereleases=exact) and facts.supports_python(v, python)]
     candidates = facts.memo[key]
     if not candidates:
-        return None
+        return None if facts.complete else _older_gap(requirement, spec, facts, python, archs)
     missing, chosen = [], None
     for arch in archs:
         if not _marker_applies(requirement, python, arch):
@@ -111,8 +162,41 @@ def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, pyt
                facts)
 
 
-def _upgrade(facts: ProjectFacts, current: str, python: str, archs: list[str]) -> Optional[str]:
-    """The first release after `current` with wheels for every target, if the newest has them too."""
+def _gap_on_every_python(requirement: PyRequirement, call: PipCall, facts: ProjectFacts,
+                         archs: list[str]) -> Optional[Gap]:
+    """For a stage whose Python is not known: a gap only if every CPython the data covers has it."""
+    gaps = [find_gap(requirement, call, facts, python, archs) for python in PYTHONS]
+    if not all(gaps) or len({(tuple(g.missing), g.no_sdist) for g in gaps}) != 1:
+        return None
+    return gaps[-1]
+
+
+def _older_gap(requirement: PyRequirement, spec, facts: ProjectFacts, python: str,
+               archs: list[str]) -> Optional[Gap]:
+    """A requirement that selects releases older than the embedded window. Wheels appear at
+    some release and stay: when the oldest listed release has no musllinux wheel for this
+    Python and architecture, older ones have none either; and a release older than the
+    project's first wheel for this Python (any platform) has none at all."""
+    if not facts.versions:
+        return None
+    clauses = [(s.operator, s.version) for s in spec]
+    oldest = facts.versions[0]
+    if not any(entirely_below(op, version, oldest) for op, version in clauses):
+        return None
+    since = facts.python_since.get(python)
+    predates = since is not None and any(entirely_below(op, version, since) for op, version in clauses)
+    missing = [arch for arch in archs if _marker_applies(requirement, python, arch)
+               and (predates or facts.fits(oldest, python, arch) is False)]
+    if not missing:
+        return None
+    why = (f"{since} is the first release with wheels for CPython {python}" if predates
+           else f"its oldest listed release, {oldest}, has none either")
+    return Gap(requirement, _exact(spec) or str(spec), missing, not facts.sdists,
+               _upgrade(facts, None, python, archs), facts, older=why)
+
+
+def _upgrade(facts: ProjectFacts, current: Optional[str], python: str, archs: list[str]) -> Optional[str]:
+    """The first release after `current` (None: any) with wheels for every target, if the newest has them too."""
     usable = [v for v in facts.versions if facts.supports_python(v, python)]
 
     def complete(version: str) -> bool:
@@ -120,7 +204,7 @@ def _upgrade(facts: ProjectFacts, current: str, python: str, archs: list[str]) -
 
     if not usable or not complete(usable[-1]):
         return None
-    return next((v for v in usable if version_greater(v, current) and complete(v)), None)
+    return next((v for v in usable if (current is None or version_greater(v, current)) and complete(v)), None)
 
 
 def _arch_text(missing: list[str], archs: list[str]) -> str:
@@ -138,8 +222,10 @@ def _message(gap: Gap, python: StagePython, archs: list[str], toolchain_missing:
     req = gap.requirement
     name = req.name
     where = f" ({req.at.describe()})" if req.at.describe() else ""
-    head = f"{name} {gap.version}{where} has no musllinux wheel for CPython {python.version} on " \
-           f"{_arch_text(gap.missing, archs)}"
+    older = ", older than the embedded data," if gap.older else ""
+    interpreter = python.label if python.version else f"any CPython from {PYTHONS[0]} to {PYTHONS[-1]}"
+    head = f"{name} {gap.version}{where}{older} has no musllinux wheel for {interpreter} on " \
+           f"{_arch_text(gap.missing, archs)}" + (f" ({gap.older})" if gap.older else "")
     remedies = []
     if gap.upgrade:
         remedies.append(f"upgrade to {name} {gap.upgrade} or later (musllinux wheels for {_and(archs)})")
@@ -156,8 +242,16 @@ def _message(gap: Gap, python: StagePython, archs: list[str], toolchain_missing:
             deps.append("cargo")
         if python.system:
             deps.append("python3-dev")
-        if toolchain_missing:
-            verb = "is" if len(toolchain_missing) == 1 else "are"
+        verb = "is" if len(toolchain_missing) == 1 else "are"
+        if toolchain_missing and build.get("optional_c"):
+            detail = (f"so pip builds it from source; without {_and(toolchain_missing)} it installs its pure-Python "
+                      "fallback, without the C speed-ups")
+            severity = Severity.INFO
+        elif toolchain_missing and not python.known_base:
+            detail = (f"so pip compiles it from source: it needs {_and(toolchain_missing)}, which this Dockerfile "
+                      f"does not install (the base {python.how} may have them)")
+            severity = Severity.WARNING
+        elif toolchain_missing:
             detail = f"so pip compiles it from source, but {_and(toolchain_missing)} {verb} not installed at this point"
             severity = Severity.ERROR
         else:
@@ -229,15 +323,32 @@ the `-r` file name, the `.`, or the `install`/`sync` word for lock files); the m
 names the file and line that declares it. Findings stay in the Dockerfile so that
 inline pragmas, fixes and diff filtering work the same as for every other rule.
 
-Python version: `python:3.12-alpine` is CPython 3.12; `alpine` with `apk add python3`
-uses that Alpine release's python3. Architectures: `FROM --platform`, else
-`--platform` (default linux/amd64 and linux/arm64); an architecture only one of them
-lacks is named. Error when no compiler and headers (gcc, musl-dev; python3-dev for
-Alpine's python3; cargo for Rust builds) are installed at that point, earlier in the
-same RUN or in the stage or its ancestors; warning otherwise. `pip wheel` in a stage
-that has the compiler is the deliberate way to build wheels: only errors there.
-Offline the embedded data answers for the packages it holds (about 100 with native
-code); `--online` asks the configured index about every package.""",
+Python version: from the image tag (`python:3.12-alpine` is CPython 3.12, a third-party
+`…/python:3.11-alpine` or `…:python3.11-…` too); on `alpine` or another official image,
+the python3 package of its Alpine release (alpine:3.8 ships 3.6); Python 2 for `pip2`,
+`python:2-alpine`, a base named for Python 2 or Python 2 packages (python2, py2-pip, and
+`python` / `py-pip` before Alpine 3.12). The embedded data covers CPython 3.9 to 3.14:
+for Python 2 and older Python 3 it says nothing offline. When the Python is not known (a
+third-party base), a package counts only if no covered CPython has a wheel for it, and
+the message names no version. Architectures: `FROM --platform`, else `--platform`
+(default linux/amd64 and linux/arm64); an architecture only one of them lacks is named.
+
+Severity: error when no compiler and headers (gcc, musl-dev; python3-dev for Alpine's
+python3; cargo for Rust builds) are installed at that point, earlier in the same RUN or
+in the stage or its ancestors, and the base's contents are known (alpine, official
+images); a warning on a third-party base, which may have them; info for a package whose
+C extension is optional (it installs its pure-Python fallback); warning when the tools
+are there. `pip wheel` in a stage that has the compiler is the deliberate way to build
+wheels: only errors there. Pins match as pip matches them (`==1.24` is 1.24.0,
+`==1.24.*`, `~=`; a yanked release only for an exact pin; a pre-release pin is not its
+final release).
+
+Offline the embedded data answers for the packages it holds (about 330 with native
+code, the newest 60 releases of each). A pin older than those releases still gets an
+answer where the data decides it: when the oldest listed release has no musllinux wheel
+for that Python and architecture, older ones have none either, and a release older than
+the project's first wheel for that CPython has none at all. `--online` asks the
+configured index about every package.""",
       bad="FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9",
       good="FROM python:3.12-alpine\nRUN pip install psycopg2-binary==2.9.9",
       fix="Upgrade to a release with musllinux wheels, use Alpine's py3-* package with Alpine's python3, or "
@@ -256,15 +367,16 @@ def pip_no_musl_wheel(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     facts = _facts_for(names, settings)
     build_facts = python_build_facts()
     for stage, ins, call in found:
-        python = stage_python(stage, ins, settings)
         archs = target_archs(stage, settings)
         installed = installed_packages(stage, before=ins, before_command=call.command)
+        python = stage_python(stage, ins, settings, call.command.name, frozenset(installed))
         seen: set[str] = set()
         for requirement in call.requirements:
             project = facts.get(requirement.name)
             if project is None or requirement.name in seen:
                 continue
-            gap = find_gap(requirement, call, project, python.version, archs)
+            gap = find_gap(requirement, call, project, python.version, archs) if python.version else \
+                _gap_on_every_python(requirement, call, project, archs)
             if gap is None:
                 continue
             seen.add(requirement.name)
