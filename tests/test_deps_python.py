@@ -223,21 +223,17 @@ def test_unknown_release_and_unknown_package_are_quiet_offline(tmp_path):
 # -- versions outside the embedded window, PEP 440 matching (issue 15)
 
 def test_pin_older_than_the_data_is_answered_when_the_data_decides(tmp_path):
-    # numpy's first cp312 wheels came with 1.26.0: 1.24.4 (older than the data's window
-    # or not) has none, so pip compiles it on python:3.12-alpine
+    # numpy 1.19.5 is older than the embedded window and older than numpy's first wheel for CPython 3.12
     findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install numpy==1.19.5\n")
     assert at(findings) == [("AG401", 2, 17, "error")]
-    message = findings[0].message
-    assert message.startswith("numpy 1.19.5, older than the embedded data, has no musllinux wheel for CPython 3.12 on "
-                              "any target architecture")
-    assert "1.26.0 is the first release with wheels for CPython 3.12" in message
+    assert findings[0].message.startswith("numpy 1.19.5, older than the embedded data, has no musllinux wheel for "
+                                          "CPython 3.12 on any target architecture (x86_64, aarch64); no release before ")
 
 
-def _facts(oldest_fits: bool, since: str = "1.0.0", yanked=frozenset()) -> ProjectFacts:
+def _facts(last_fit: str, yanked=frozenset()) -> ProjectFacts:
     versions = ["2.0.0", "2.1.0", "2.2.0"]
-    fitting = set(versions) if oldest_fits else {"2.1.0", "2.2.0"}
-    return ProjectFacts("demo", versions, set(versions), {("3.12", "x86_64"): fitting}, {}, "embedded data",
-                        yanked=frozenset(yanked), python_since={"3.12": since})
+    return ProjectFacts("demo", versions, set(versions), {("3.12", "x86_64"): {"2.1.0", "2.2.0"}}, {}, "embedded data",
+                        yanked=frozenset(yanked), older_fit={("3.12", "x86_64"): last_fit})
 
 
 def _gap(requirement: str, facts: ProjectFacts):
@@ -251,21 +247,24 @@ class _Call:
     prefer_binary = only_binary = False
 
 
-def test_older_pins_follow_the_oldest_listed_release_and_the_first_wheel_for_the_python():
-    assert _gap("demo==1.5.0", _facts(oldest_fits=True)) is None  # wheels may have existed: no claim
-    gap = _gap("demo==1.5.0", _facts(oldest_fits=False))
-    assert gap.missing == ["x86_64"] and "oldest listed release, 2.0.0, has none either" in gap.older
-    gap = _gap("demo==1.5.0", _facts(oldest_fits=True, since="1.8.0"))
-    assert gap.version == "1.5.0" and "1.8.0 is the first release with wheels for CPython 3.12" in gap.older
-    assert _gap("demo<1.6", _facts(oldest_fits=False)).version == "<1.6"
-    assert _gap("demo==1.*", _facts(oldest_fits=False)) is not None
-    assert _gap("demo==2.*", _facts(oldest_fits=False)) is None  # selects 2.2.0, which has a wheel
-    assert _gap("demo>=1.0", _facts(oldest_fits=False)) is None
-    assert _gap("demo==9.0", _facts(oldest_fits=False)) is None  # newer than the data, or a typo
+def test_older_pins_are_answered_from_the_newest_older_run_of_wheels():
+    # 1.2.0 to 1.4.0 are the newest older releases with a musl wheel: 1.5.0 has none, nor (wheels
+    # appear and stay) anything before 1.2.0
+    gap = _gap("demo==1.5.0", _facts("1.2.0..1.4.0"))
+    assert gap.missing == ["x86_64"] and gap.older == "the last older release with one is 1.4.0"
+    assert _gap("demo==1.1.9", _facts("1.2.0..1.4.0")).older == "its musllinux wheels for CPython 3.12 start at 1.2.0"
+    assert _gap("demo==1.4.0", _facts("1.2.0..1.4.0")) is None and _gap("demo==1.3", _facts("1.2.0..1.4.0")) is None
+    assert _gap("demo==1.5.*", _facts("1.2.0..1.4.0")) is not None and _gap("demo~=1.4.0", _facts("1.2.0..1.4.0")) is None
+    assert _gap("demo<1.6", _facts("1.2.0..1.4.0")) is None  # pip may pick 1.4.0
+    assert _gap("demo==0.1", _facts("none")).older == "no release before 2.0.0 has one"
+    assert _gap("demo<1.6", _facts("none")).version == "<1.6"
+    assert _gap("demo==2.*", _facts("none")) is None  # selects 2.2.0, which has a wheel
+    assert _gap("demo>=1.0", _facts("none")) is None
+    assert _gap("demo==9.0", _facts("none")) is None  # newer than the data, or a typo
 
 
 def test_yanked_releases_count_only_for_exact_pins():
-    facts = _facts(oldest_fits=True, yanked={"2.1.0", "2.2.0"})
+    facts = _facts("none", yanked={"2.1.0", "2.2.0"})
     facts.wheels[("3.12", "x86_64")] = {"2.0.0", "2.1.0"}
     assert _gap("demo==2.2.0", facts).version == "2.2.0"  # pip installs a yanked release when pinned
     assert _gap("demo>=2.0", facts) is None  # ... and skips it otherwise: 2.0.0 has a wheel

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
@@ -61,20 +62,31 @@ def summarise(releases: dict[Version, Release], window: list[Version]) -> dict:
         entry["yanked"] = yanked
     entry["wheels"] = {python: {arch: encode_ranges(order, {v for v in order if by_name[v].fits(python, arch)})
                                 for arch in KNOWN_ARCHS} for python in PYTHONS}
-    # The first release (over the whole history) with a wheel for that CPython on any
-    # platform: a pin older than it predates the project's support for that Python.
-    since = {}
-    for python in PYTHONS:
-        first = next((v for v in sorted(releases) if releases[v].supports(python)), None)
-        if first is not None:
-            since[python] = str(first)
-    entry["python_since"] = since
+    # For pins older than the window, per CPython and architecture: the run of older releases
+    # with a wheel that installs that reaches furthest up ("first..last"; "none": no older
+    # release has one). Releases between `last` and the window have none; wheels appear at
+    # some release and stay, so releases before `first` are taken to have none either.
+    older = [v for v in sorted(releases) if v < window[0]]
+    if older:
+        entry["older_fit"] = {python: {arch: _newest_run(older, releases, python, arch) for arch in KNOWN_ARCHS}
+                              for python in PYTHONS}
     groups: dict[str, set[str]] = {}
     for version in order:
         if by_name[version].requires_python:
             groups.setdefault(by_name[version].requires_python, set()).add(version)
     entry["requires_python"] = {spec: encode_ranges(order, members) for spec, members in sorted(groups.items())}
     return entry
+
+
+def _newest_run(older: list[Version], releases: dict[Version, Release], python: str, arch: str) -> str:
+    fitting = [releases[v].fits(python, arch) for v in older]
+    if not any(fitting):
+        return "none"
+    last = max(i for i, fits in enumerate(fitting) if fits)
+    first = last
+    while first > 0 and fitting[first - 1]:
+        first -= 1
+    return f"{older[first]}..{older[last]}"
 
 
 def candidates() -> tuple[list[str], set[str]]:
@@ -93,8 +105,9 @@ def dump(data: dict) -> str:
               "# Per project: its newest final releases (oldest first); `sdist`, `yanked` and, per\n"
               "# CPython version and architecture, `wheels`: the releases (ranges `a..b` over that list,\n"
               "# comma-separated) that ship an sdist / are yanked / ship a wheel pip installs on musl as\n"
-              "# is (musllinux_*_<arch> or pure none-any). Empty: none. `python_since`: the first release\n"
-              "# of the whole history with a wheel for that CPython on any platform.\n")
+              "# is (musllinux_*_<arch> or pure none-any). Empty: none. `older_fit`, per CPython version\n"
+              "# and architecture: the newest run `first..last` of releases older than the list with such\n"
+              "# a wheel (none: no older release has one).\n")
     return header + yaml.safe_dump(data, sort_keys=False, width=100)
 
 
@@ -107,14 +120,21 @@ def main() -> int:
     index = PythonIndex(config)
 
     def listing(project: str) -> Optional[list]:
-        try:
-            return index.listing(project)
-        except Exception as error:  # noqa: BLE001 - report and go on with the others
-            print(f"{project}: look-up failed ({error})", file=sys.stderr)
-            return None
+        for attempt in range(3):
+            try:
+                return index.listing(project)
+            except Exception as error:  # noqa: BLE001 - retried, then reported
+                problem = error
+                time.sleep(2 * (attempt + 1))
+        print(f"{project}: look-up failed ({problem})", file=sys.stderr)
+        return None
 
     with ThreadPoolExecutor(8) as pool:
         listings = dict(zip(projects, pool.map(listing, projects)))
+    failed = [p for p in projects if listings[p] is None]
+    if failed:
+        print(f"not written: {len(failed)} look-ups failed ({', '.join(failed)})", file=sys.stderr)
+        return 1
     packages, dropped = {}, []
     for project in projects:
         if not listings[project]:
@@ -136,10 +156,26 @@ def main() -> int:
         "archs": list(KNOWN_ARCHS),
         "packages": packages,
     }
+    before = yaml.safe_load(TARGET.read_text(encoding="utf-8")) if TARGET.exists() else {}
     TARGET.write_text(dump(out), encoding="utf-8")
     print(f"wrote {TARGET.relative_to(ROOT)}: {len(packages)} projects; left out {len(dropped)}: "
           + ", ".join(dropped))
+    print(changes((before or {}).get("packages") or {}, packages))
     return 0
+
+
+def changes(before: dict, after: dict) -> str:
+    """What a regeneration changed, project by project."""
+    lines = []
+    for name in sorted(set(before) | set(after)):
+        if name not in before:
+            lines.append(f"  + {name} (newest {after[name]['releases'].split()[-1]})")
+        elif name not in after:
+            lines.append(f"  - {name}")
+        elif before[name] != after[name]:
+            old, new = before[name]["releases"].split()[-1], after[name]["releases"].split()[-1]
+            lines.append(f"  ~ {name}: " + (f"newest {old} -> {new}" if old != new else "file lists changed"))
+    return "changes:\n" + "\n".join(lines) if lines else "no changes"
 
 
 if __name__ == "__main__":

@@ -198,3 +198,15 @@ def entirely_below(operator: str, version: str, limit: str) -> bool:
     if operator == "<":
         return not version_greater(version, limit)
     return False
+
+
+def entirely_above(operator: str, version: str, limit: str) -> bool:
+    """Every version the clause `<operator><version>` admits is newer than `limit`."""
+    if operator == "~=" or (operator == "==" and version.endswith(".*")):
+        prefix = version[:-2] if operator == "==" else version.rsplit(".", 1)[0]
+        return version_greater(prefix, limit)
+    if operator in ("==", "===", ">="):
+        return version_greater(version, limit)
+    if operator == ">":
+        return not version_greater(limit, version)
+    return False

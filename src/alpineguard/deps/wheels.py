@@ -107,10 +107,6 @@ class Release(Record):
     def pure(self) -> bool:
         return any(pl == "any" for w in self.wheels for _, _, pl in w.tags)
 
-    def supports(self, python: str) -> bool:
-        """Has a wheel for CPython `python` on any platform (the release knew that Python)."""
-        return any(_python_ok(p, a, python) for w in self.wheels for p, a, _ in w.tags)
-
 
 def releases_from_files(project: str, files: Iterable[tuple]) -> dict[str, Release]:
     """Group an index's (file name, requires-python[, yanked]) entries by release version."""

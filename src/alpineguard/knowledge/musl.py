@@ -37,14 +37,14 @@ def decode_ranges(order: list[str], text: str) -> set[str]:
 class ProjectFacts(Record):
     """What is known about one Python project's files, whatever the source."""
     __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases", "yanked",
-                 "python_since", "memo")
+                 "older_fit", "memo")
     _unequal = ("memo",)
     _hidden = ("memo",)
 
     def __init__(self, name: str, versions: list[str], sdists: set[str], wheels: dict[tuple[str, str], set[str]],
                  requires_python: dict[str, str], source: str,
                  releases: Optional[dict[str, Release]] = None, yanked: frozenset[str] = frozenset(),
-                 python_since: Optional[dict[str, str]] = None) -> None:
+                 older_fit: Optional[dict[tuple[str, str], str]] = None) -> None:
         self.name = name
         self.versions = versions  # oldest first
         self.sdists = sdists
@@ -53,8 +53,9 @@ class ProjectFacts(Record):
         self.source = source
         self.releases = {} if releases is None else releases  # online answers: exact for any arch
         self.yanked = yanked  # pip installs these only for an exact pin
-        # CPython minor -> first release with a wheel for it (any platform), over the whole history
-        self.python_since = {} if python_since is None else python_since
+        # (python, arch) -> the newest release older than `versions` with a fitting wheel ("none": no
+        # older release has one); absent: not known
+        self.older_fit = {} if older_fit is None else older_fit
         # Answers worked out from the facts, kept: the same requirements recur in every file.
         self.memo: dict = {}
 
@@ -116,7 +117,9 @@ def embedded_project(name: str) -> Optional[ProjectFacts]:
     return ProjectFacts(normalize(name), order, decode_ranges(order, entry.get("sdist", "")), wheels, requires,
                         f"embedded data of {meta['generated']}",
                         yanked=frozenset(decode_ranges(order, entry.get("yanked", ""))),
-                        python_since={str(k): str(v) for k, v in (entry.get("python_since") or {}).items()})
+                        older_fit={(str(python), arch): str(version)
+                                   for python, per_arch in (entry.get("older_fit") or {}).items()
+                                   for arch, version in per_arch.items()})
 
 
 def online_project(name: str, files: Iterable) -> ProjectFacts:

@@ -8,7 +8,7 @@ from typing import Optional
 from ..config import Settings
 from ..deps.common import StageFiles, musl_runs, target_archs
 from ..deps.python import PipCall, PyRequirement, PythonDeps
-from ..deps.versions import entirely_below, specifier_set, version_greater
+from ..deps.versions import entirely_above, entirely_below, specifier_set, version_greater
 from ..deps.wheels import ARCH_PLATFORM, PYTHONS
 from ..knowledge import branch_key, newest_supported
 from ..knowledge.musl import (ProjectFacts, alpine_pythons, embedded_project, official_python_default,
@@ -73,7 +73,7 @@ def stage_python(stage: Stage, ins: Instruction, settings: Settings, command_nam
     image = stage.root.image
     tag = image.tag.lower()
     official = _official(image)
-    named = f"{image.name}:{image.tag or 'latest'}"
+    named = f"{image.path}:{image.tag or 'latest'}"
     # an official image's floating tag (alpine, node:22-alpine) follows the newest Alpine
     branch = stage.alpine_release or (newest_supported(settings.as_of).branch if official else None)
     if image.name == "python" or _PYTHON_IN_TAG.search(tag):
@@ -173,26 +173,35 @@ def _gap_on_every_python(requirement: PyRequirement, call: PipCall, facts: Proje
 
 def _older_gap(requirement: PyRequirement, spec, facts: ProjectFacts, python: str,
                archs: list[str]) -> Optional[Gap]:
-    """A requirement that selects releases older than the embedded window. Wheels appear at
-    some release and stay: when the oldest listed release has no musllinux wheel for this
-    Python and architecture, older ones have none either; and a release older than the
-    project's first wheel for this Python (any platform) has none at all."""
+    """A requirement that selects releases older than the embedded window. The data keeps,
+    per Python and architecture, the newest run of older releases with a fitting wheel:
+    releases after it have none, and (wheels appear at some release and stay) neither do
+    releases before it."""
     if not facts.versions:
         return None
     clauses = [(s.operator, s.version) for s in spec]
     oldest = facts.versions[0]
     if not any(entirely_below(op, version, oldest) for op, version in clauses):
         return None
-    since = facts.python_since.get(python)
-    predates = since is not None and any(entirely_below(op, version, since) for op, version in clauses)
-    missing = [arch for arch in archs if _marker_applies(requirement, python, arch)
-               and (predates or facts.fits(oldest, python, arch) is False)]
+    missing, reasons = [], []
+    for arch in archs:
+        run = facts.older_fit.get((python, arch))
+        if run is None or not _marker_applies(requirement, python, arch):
+            continue
+        first, _, last = run.partition("..")
+        if run == "none":
+            reasons.append(f"no release before {oldest} has one")
+        elif any(entirely_above(op, version, last) for op, version in clauses):
+            reasons.append(f"the last older release with one is {last}")
+        elif any(entirely_below(op, version, first) for op, version in clauses):
+            reasons.append(f"its musllinux wheels for CPython {python} start at {first}")
+        else:
+            continue
+        missing.append(arch)
     if not missing:
         return None
-    why = (f"{since} is the first release with wheels for CPython {python}" if predates
-           else f"its oldest listed release, {oldest}, has none either")
     return Gap(requirement, _exact(spec) or str(spec), missing, not facts.sdists,
-               _upgrade(facts, None, python, archs), facts, older=why)
+               _upgrade(facts, None, python, archs), facts, older="; ".join(dict.fromkeys(reasons)))
 
 
 def _upgrade(facts: ProjectFacts, current: Optional[str], python: str, archs: list[str]) -> Optional[str]:
@@ -225,7 +234,7 @@ def _message(gap: Gap, python: StagePython, archs: list[str], toolchain_missing:
     older = ", older than the embedded data," if gap.older else ""
     interpreter = python.label if python.version else f"any CPython from {PYTHONS[0]} to {PYTHONS[-1]}"
     head = f"{name} {gap.version}{where}{older} has no musllinux wheel for {interpreter} on " \
-           f"{_arch_text(gap.missing, archs)}" + (f" ({gap.older})" if gap.older else "")
+           f"{_arch_text(gap.missing, archs)}" + (f"; {gap.older}" if gap.older else "")
     remedies = []
     if gap.upgrade:
         remedies.append(f"upgrade to {name} {gap.upgrade} or later (musllinux wheels for {_and(archs)})")
