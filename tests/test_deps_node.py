@@ -56,8 +56,8 @@ def test_skip_without_chromium_is_still_reported(tmp_path):
 
 
 def test_playwright_install_and_yarn_global(tmp_path):
-    findings = lint_context(tmp_path, "FROM node:20-alpine\nRUN yarn global add electron && npx -y playwright install chromium\n")
-    assert at(findings) == [("AG402", 2, 21, "error"), ("AG402", 2, 51, "error")]
+    findings = lint_context(tmp_path, "FROM node:20-alpine\nRUN yarn global add electron@41 && npx -y playwright install chromium\n")
+    assert at(findings) == [("AG402", 2, 21, "error"), ("AG402", 2, 54, "error")]
 
 
 def test_wolfi_is_not_checked(tmp_path):
@@ -120,3 +120,49 @@ def test_package_json_without_lock(tmp_path):
     findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package.json .\nRUN npm install --production\n",
                             {"package.json": manifest})
     assert at(findings) == [("AG403", 3, 9, "error")] and "node-sass 9.0.0 (package.json:3)" in findings[0].message
+
+
+# -- the cases issue 15 lists
+
+def test_prebuilds_for_x64_musl_but_not_arm64(tmp_path):
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install utf-8-validate@6.0.6 node-hid@3.4.0\n")
+    assert [f.message.split(" compiles")[0].split(" ships")[0] for f in findings] == ["utf-8-validate@6.0.6",
+                                                                                       "node-hid@3.4.0"]
+    assert all(" on arm64, but python3, make, g++ are not installed" in f.message for f in findings)
+    amd64 = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install utf-8-validate@6.0.6 node-hid@3.4.0\n",
+                         platforms=("linux/amd64",))
+    assert amd64 == []
+
+
+def test_prebuilds_only_for_some_node_versions(tmp_path):
+    dockerfile = "FROM node:{}-alpine\nRUN npm install node-sass@9.0.0\n"
+    built = lint_context(tmp_path, dockerfile.format(22), platforms=("linux/amd64",))
+    assert at(built) == [("AG403", 2, 17, "error")]
+    assert lint_context(tmp_path, dockerfile.format(20), platforms=("linux/amd64",)) == []  # a musl binding exists
+    assert at(lint_context(tmp_path, dockerfile.format(20), platforms=("linux/arm64",))) == [("AG403", 2, 17, "error")]
+    # node:alpine does not say which Node: no claim either way
+    assert lint_context(tmp_path, "FROM node:alpine\nRUN npm install node-sass@9.0.0\n", platforms=("linux/amd64",)) == []
+
+
+def test_package_that_dropped_its_install_script(tmp_path):
+    assert at(lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install playwright@1.37.0\n")) == [
+        ("AG402", 2, 17, "error")]
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install playwright@1.38.0 electron@42.0.0\n") == []
+
+
+def test_glibc_only_prebuilds_per_readme_are_reported(tmp_path):
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install canvas@3.1.0 kerberos@7.0.0 isolated-vm@6\n")
+    assert [f.rule for f in findings] == ["AG403"] * 3
+
+
+def test_prerelease_version_is_kept_whole(tmp_path):
+    # bcrypt 6 ships musl prebuilds; a 6.0.0 pre-release is older than 6.0.0 and falls in the 4.x-5.x range
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install bcrypt@6.0.0-beta.17\n",
+                            platforms=("linux/amd64",))
+    assert findings == []
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install bcrypt@6.0.0\n") == []
+
+
+def test_python2_for_old_node_gyp_counts_as_python(tmp_path):
+    dockerfile = "FROM node:11.14.0-alpine\nRUN apk add --no-cache python make g++ && npm install node-sass\n"
+    assert lint_context(tmp_path, dockerfile) == []

@@ -51,8 +51,15 @@ class BrowserInstall(Record):
         self.package = package
 
 
+_EXACT_SEMVER = re.compile(r"^=?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:\+[0-9A-Za-z.-]+)?$")
+
+
 def _version_of(spec: str) -> Optional[str]:
-    """A range's lower bound (`^5.1.0` -> 5.1.0); None for `latest`, `*`, tags and URLs."""
+    """An exact version as it is (`6.0.0-beta.17` stays whole), a range's lower bound
+    (`^5.1.0` -> 5.1.0); None for `latest`, `*`, tags and URLs."""
+    exact = _EXACT_SEMVER.match((spec or "").strip())
+    if exact:
+        return exact.group(1)
     match = re.search(r"(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?", spec or "")
     if not match or "://" in spec or spec.startswith(("file:", "git", "link:", "workspace:")):
         return None
@@ -61,7 +68,10 @@ def _version_of(spec: str) -> Optional[str]:
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version.split("-", 1)[0])[:3])
+    """Orders semver versions; a pre-release (`6.0.0-beta.17`) comes before its release."""
+    release, dash, _ = version.partition("-")
+    numbers = [int(p) for p in re.findall(r"\d+", release)[:3]]
+    return tuple(numbers + [0] * (3 - len(numbers))) + ((0,) if dash else (1,))
 
 
 def _split_spec(text: str) -> tuple[str, str]:

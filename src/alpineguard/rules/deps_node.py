@@ -15,7 +15,8 @@ from ..record import Record
 from .registry import Hit, rule
 
 _NPM_CPU = {"x86_64": "x64", "aarch64": "arm64", "armv7l": "arm", "i686": "ia32"}
-_NODE_GYP_TOOLS = (("python3", ("python3", "python3-dev")), ("make", ("make", "build-base")),
+# node-gyp before 7 ran Python 2: an image that installs `python` / `python2` for it is not missing Python
+_NODE_GYP_TOOLS = (("python3", ("python3", "python3-dev", "python", "python2")), ("make", ("make", "build-base")),
                    ("g++", ("g++", "build-base", "clang")))
 _ONLINE_NPM_LIMIT = 40
 
@@ -42,13 +43,34 @@ def _entry_matches(entry: dict, version: Optional[str], cpu: str) -> bool:
     return not ("until" in entry and key >= version_key(str(entry["until"])))
 
 
-def embedded_verdict(package: NodePackage, cpus: list[str]) -> Optional[NodeVerdict]:
+def _entry_for(facts: dict, version: Optional[str], cpu: str, node: Optional[int]) -> Optional[dict]:
+    """The first range entry that applies; None when it depends on a Node major not known."""
+    for entry in facts.get("ranges", []):
+        if not _entry_matches(entry, version, cpu):
+            continue
+        if "nodes" not in entry:
+            return entry
+        if node is None:
+            return None
+        if node in entry["nodes"]:
+            return entry
+    return None
+
+
+def stage_node_major(stage: Stage) -> Optional[int]:
+    """The Node.js major of `node:22-alpine` / `node:22.11-alpine3.20`; None when not told."""
+    image = stage.root.image
+    match = re.match(r"^(\d+)(?:\.|-|$)", image.tag) if image.name == "node" else None
+    return int(match.group(1)) if match else None
+
+
+def embedded_verdict(package: NodePackage, cpus: list[str], node: Optional[int] = None) -> Optional[NodeVerdict]:
     facts = node_facts().get(package.name)
     if facts is None:
         return None
     by_kind: dict[str, list[str]] = {}
     for cpu in cpus:
-        entry = next((e for e in facts.get("ranges", []) if _entry_matches(e, package.version, cpu)), None)
+        entry = _entry_for(facts, package.version, cpu, node)
         if entry is not None and not entry.get("unverified"):
             by_kind.setdefault(entry["kind"], []).append(cpu)
     for kind in ("glibc-binary", "builds"):
@@ -109,32 +131,38 @@ def _read_node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeIn
     return found
 
 
-def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str]], Optional[NodeVerdict]]:
-    """One verdict per (package, version): embedded facts first, the registry for the rest."""
-    verdicts: dict[tuple[str, Optional[str]], Optional[NodeVerdict]] = {}
+def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]]:
+    """One verdict per (package, version, Node major): embedded facts first, the registry for the rest."""
+    verdicts: dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]] = {}
     cpus_all = sorted({_NPM_CPU.get(a, a) for stage, _, _ in found for a in target_archs(stage, settings)})
     unknown = []
-    for _, _, install in found:
+    for stage, _, install in found:
+        node = stage_node_major(stage)
         for package in install.packages:
-            key = (package.name, package.version)
+            key = (package.name, package.version, node)
             if key in verdicts:
                 continue
-            verdicts[key] = embedded_verdict(package, cpus_all)
+            verdicts[key] = embedded_verdict(package, cpus_all, node)
             if verdicts[key] is None and (package.has_install_script or not package.at.file
                                           or package.at.file.endswith("package.json")):
-                unknown.append(package)
+                unknown.append((package, node))
     if settings.online and unknown:
         from ..online import shared_registry
         registry = shared_registry()
-        specs = {f"{p.name}@{p.version}" if p.version else p.name: p for p in unknown[:_ONLINE_NPM_LIMIT]}
-        if len(unknown) > _ONLINE_NPM_LIMIT:
-            registry._note(f"asked the npm registry about the first {_ONLINE_NPM_LIMIT} of {len(unknown)} "
+        specs: dict[str, list] = {}
+        for package, node in unknown:
+            spec = f"{package.name}@{package.version}" if package.version else package.name
+            if spec in specs or len(specs) < _ONLINE_NPM_LIMIT:
+                specs.setdefault(spec, []).append((package, node))
+        wanted = {(p.name, p.version) for p, _ in unknown}
+        if len(wanted) > _ONLINE_NPM_LIMIT:
+            registry._note(f"asked the npm registry about the first {_ONLINE_NPM_LIMIT} of {len(wanted)} "
                            "unknown packages with install scripts")
         answers = registry.prefetch(npm_specs=specs)
-        for spec, package in specs.items():
-            if spec in answers.npm:
-                verdicts[(package.name, package.version)] = online_verdict(answers.npm[spec], cpus_all,
-                                                                           package.has_install_script)
+        for spec, uses in specs.items():
+            for package, node in uses if spec in answers.npm else ():
+                verdicts[(package.name, package.version, node)] = online_verdict(answers.npm[spec], cpus_all,
+                                                                                 package.has_install_script)
     return verdicts
 
 
@@ -188,7 +216,7 @@ def npm_glibc_binary(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
         env = env_at(ins, install.command)
         installed = installed_packages(stage)
         for package in install.packages:
-            verdict = verdicts.get((package.name, package.version))
+            verdict = verdicts.get((package.name, package.version, stage_node_major(stage)))
             if verdict is None or verdict.kind != "glibc-binary":
                 continue
             in_place, missing_apk = _workaround_in_place(verdict.facts, env, installed)
@@ -232,7 +260,7 @@ def node_native_no_toolchain(df: Dockerfile, settings: Settings) -> Iterator[Hit
         if not missing:
             continue
         for package in install.packages:
-            verdict = verdicts.get((package.name, package.version))
+            verdict = verdicts.get((package.name, package.version, stage_node_major(stage)))
             if verdict is None or verdict.kind != "builds" or not set(verdict.archs) & set(cpus):
                 continue
             facts = verdict.facts
