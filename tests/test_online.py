@@ -72,12 +72,12 @@ def test_online_ag401_uses_registry_answers(tmp_path, registry):
 def test_online_npm_unknown_package_that_always_compiles(tmp_path, registry):
     registry()
     lock = json.dumps({"lockfileVersion": 3, "packages": {
-        "node_modules/node-expat": {"version": "2.3.18", "hasInstallScript": True},
+        "node_modules/bignum": {"version": "0.13.1", "hasInstallScript": True},
         "node_modules/left-pad": {"version": "1.3.0"}}})
     findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package-lock.json .\nRUN npm ci\n",
                             {"package-lock.json": lock}, online=True)
     assert at(findings) == [("AG403", 3, 9, "error")]
-    assert findings[0].message.startswith("node-expat 2.3.18") and "[package registry]" in findings[0].message
+    assert findings[0].message.startswith("bignum 0.13.1") and "[package registry]" in findings[0].message
     offline = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package-lock.json .\nRUN npm ci\n")
     assert offline == []  # unknown to the embedded data
 
@@ -147,3 +147,48 @@ def test_real_registries(tmp_path):
     assert online_project("psutil", answers.python["psutil"]).fits("7.2.2", "3.12", "aarch64")
     record = answers.npm["canvas@2.11.2"][-1]
     assert record["version"] == "2.11.2" and "node-pre-gyp" in record["scripts"]["install"]
+
+
+def test_time_box_stops_running_lookups(tmp_path):
+    started = []
+
+    def hanging_npm(spec):
+        started.append(spec)
+        return online._run(["sleep", "30"], 60)
+
+    registry = Registry(cache=DiskCache(str(tmp_path / "cache")), npm=hanging_npm, time_box=1.0)
+    begun = time.monotonic()
+    answers = registry.prefetch(npm_specs=["slow-package@1.0.0"])
+    assert time.monotonic() - begun < 5 and started == ["slow-package@1.0.0"]
+    stopped = list(online._CHILDREN)
+    assert all(process.wait(timeout=5) == -9 for process in stopped)  # the sleep was killed, not awaited
+    assert answers.notes == ["registry look-ups timed out after 1s; used the embedded data for slow-package@1.0.0"]
+
+
+def test_each_package_is_asked_once_per_run_even_by_other_workers(tmp_path):
+    calls = []
+
+    def failing_npm(spec):
+        calls.append(spec)
+        raise LookupError_("registry unreachable")
+
+    cache = str(tmp_path / "cache")
+    first = Registry(cache=DiskCache(cache), npm=failing_npm)
+    first.prefetch(npm_specs=["a@1.0.0", "b@2.0.0"])
+    first.prefetch(npm_specs=["a@1.0.0"])  # the next file of the same run
+    other_worker = Registry(cache=DiskCache(cache), npm=failing_npm)
+    other_worker.prefetch(npm_specs=["b@2.0.0"])
+    assert sorted(calls) == ["a@1.0.0", "b@2.0.0"]
+    assert first.answers.notes == ["registry look-up failed for npm packages a@1.0.0, b@2.0.0 (registry unreachable); "
+                                   "used the embedded data for them"]
+    assert other_worker.answers.notes == ["registry look-up failed for npm package b@2.0.0 (registry unreachable); "
+                                          "used the embedded data for it"]
+
+
+def test_pip_configuration_is_read_once_for_the_run(tmp_path, monkeypatch):
+    reads = []
+    real = online.pip_config
+    monkeypatch.setattr(online, "pip_config", lambda: reads.append(1) or real())
+    cache = DiskCache(str(tmp_path / "cache"))
+    first, second = online.shared_pip_config(cache), online.shared_pip_config(DiskCache(cache.folder))
+    assert first == second and first.index_urls and len(reads) == 1

@@ -16,7 +16,7 @@ PYTHON = ["numpy==1.26.0", "pandas==2.2.3", "psycopg2==2.9.9", "lxml==5.3.0", "c
           "grpcio==1.68.0", "matplotlib==3.9.2", "requests==2.32.3", "flask==3.1.0", "pydantic==2.10.2",
           "orjson==3.10.12", "uvloop==0.21.0"]
 NODE = {"canvas": "2.11.2", "sharp": "0.33.5", "bcrypt": "5.1.1", "puppeteer": "23.9.0", "express": "4.21.1",
-        "node-expat": "2.3.18", "esbuild": "0.24.0", "left-pad": "1.3.0"}
+        "bignum": "0.13.1", "esbuild": "0.24.0", "left-pad": "1.3.0"}
 
 
 def main() -> int:

@@ -6,12 +6,16 @@ JSON or HTML), which tells exactly which musllinux wheels and sdists every relea
 Node: `npm view` (the user's npm, its registry and credentials) gives install scripts,
 `gypfile`, optional platform packages and `libc`.
 
-Answers are cached on disk for a day; look-ups run in parallel within a time box; any
-failure leaves the question to the embedded data and records a note for the report.
+Answers are cached on disk for a day. pip's configuration is read once per run and
+each package is looked up once, even by parallel worker processes: a lock file makes
+the others wait for the first and read its answer (or its failure) from the cache.
+Look-ups run in parallel within a time box that also stops the subprocesses still
+running; any failure leaves the question to the embedded data and records a note.
 """
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html.parser
 import json
@@ -25,13 +29,13 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable, Optional
 
 from .deps.wheels import musl_relevant, normalize, parse_wheel
 from .record import Record
 
 CACHE_TTL_SECONDS = 24 * 3600
+FAILURE_TTL_SECONDS = 600  # a failed look-up is not retried by the other workers of a run
 TIME_BOX_SECONDS = 30.0
 REQUEST_TIMEOUT_SECONDS = 15.0
 WORKERS = 8
@@ -39,8 +43,8 @@ _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
 
 def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "alpineguard", "registry-v2")
+    from .knowledge import cache_dir as alpineguard_cache
+    return os.path.join(alpineguard_cache(), "registry-v2")
 
 
 class LookupError_(Exception):
@@ -66,6 +70,29 @@ class DiskCache:
         if not isinstance(entry, dict) or entry.get("key") != key or time.time() - entry.get("at", 0) > self.ttl:
             return None
         return entry.get("value")
+
+    @contextlib.contextmanager
+    def locked(self, key: str):
+        """Holds an exclusive lock for `key` (across processes) while the block runs."""
+        try:
+            import fcntl
+            os.makedirs(self.folder, exist_ok=True)
+            handle = open(self._path(key) + ".lock", "w")
+        except (ImportError, OSError):
+            yield  # no locking here: at worst two workers ask the same question
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    def failure(self, key: str) -> Optional[str]:
+        """Why a recent look-up of `key` failed, if one did."""
+        entry = self.get("failed:" + key)
+        return entry["why"] if isinstance(entry, dict) and time.time() - entry.get("at", 0) < FAILURE_TTL_SECONDS \
+            else None
+
+    def put_failure(self, key: str, why: str) -> None:
+        self.put("failed:" + key, {"why": why, "at": time.time()})
 
     def put(self, key: str, value) -> None:
         try:
@@ -101,16 +128,49 @@ def _pip_command() -> list[str]:
     return [sys.executable, "-m", "pip"]
 
 
+_CHILDREN: set = set()  # running pip / npm subprocesses, stopped when the time box ends
+_CHILDREN_LOCK = threading.Lock()
+
+
 def _run(argv: list[str], timeout: float) -> str:
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                              env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", NO_COLOR="1"))
-    except (OSError, subprocess.SubprocessError) as error:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, start_new_session=True,
+                                   env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", NO_COLOR="1"))
+    except OSError as error:
         raise LookupError_(f"{os.path.basename(argv[0])}: {error}") from None
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]
+    with _CHILDREN_LOCK:
+        _CHILDREN.add(process)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        raise LookupError_(f"{' '.join(os.path.basename(a) for a in argv[:2])}: no answer in {timeout:.0f}s") from None
+    finally:
+        with _CHILDREN_LOCK:
+            _CHILDREN.discard(process)
+    if process.returncode != 0:
+        tail = (stderr or stdout).strip().splitlines()[-1:] or ["failed"]
         raise LookupError_(f"{' '.join(os.path.basename(a) for a in argv[:2])}: {tail[0][:200]}")
-    return done.stdout
+    return stdout
+
+
+def _stop(process) -> None:
+    """Stops a subprocess and what it started (npm runs node, which may run more)."""
+    try:
+        os.killpg(process.pid, 9)
+    except (OSError, AttributeError):
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
+def stop_running_lookups() -> int:
+    """Stops every look-up subprocess still running; how many there were."""
+    with _CHILDREN_LOCK:
+        running = list(_CHILDREN)
+    for process in running:
+        _stop(process)
+    return len(running)
 
 
 _DEFAULT_INDEX_PROBE = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
@@ -155,6 +215,48 @@ def pip_config(default_index: Optional[str] = None) -> PipConfig:
                        options.get("find-links", "").split(), options.get("cert"),
                        options.get("no-index", "").lower() in ("1", "true", "yes", "on"))
     return config
+
+
+_PIP_CONFIG_FILES = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.pip/pip.conf", "~/.config/pip/pip.conf")
+
+
+def _pip_config_fingerprint() -> str:
+    """What `pip config list` depends on: PIP_* variables, the config files, which pip."""
+    files = list(_PIP_CONFIG_FILES)
+    files += [os.path.join(d, "pip", "pip.conf") for d in os.environ.get("XDG_CONFIG_DIRS", "").split(":") if d]
+    for variable in ("VIRTUAL_ENV", "PIP_CONFIG_FILE", "XDG_CONFIG_HOME"):
+        if os.environ.get(variable):
+            files.append(os.path.join(os.environ[variable], "pip.conf") if variable == "VIRTUAL_ENV"
+                         else os.environ[variable])
+    stamps = []
+    for name in files:
+        try:
+            stamps.append((name, os.stat(os.path.expanduser(name)).st_mtime))
+        except OSError:
+            stamps.append((name, None))
+    state = {"env": sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_")), "files": stamps,
+             "pip": _pip_command()}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+
+
+def shared_pip_config(cache: DiskCache) -> PipConfig:
+    """pip's configuration, read by the first worker of a run and shared through the cache."""
+    key = "pip-config:" + _pip_config_fingerprint()
+    with cache.locked(key):
+        stored = cache.get(key)
+        if isinstance(stored, dict):
+            return PipConfig(stored["index_urls"], stored["find_links"], stored["cert"], stored["no_index"])
+        why = cache.failure(key)
+        if why:
+            raise LookupError_(why)
+        try:
+            config = pip_config()
+        except LookupError_ as error:
+            cache.put_failure(key, str(error))
+            raise
+        cache.put(key, {"index_urls": config.index_urls, "find_links": config.find_links, "cert": config.cert,
+                        "no_index": config.no_index})
+        return config
 
 
 # ---------------------------------------------------------------- Python index
@@ -317,60 +419,103 @@ class Registry:
         self.time_box = time_box
         self.answers = Answers()
         self._lock = threading.Lock()
+        self._config_lock = threading.Lock()
         self._config_problem: Optional[str] = None
+        self._asked: set[tuple[str, str]] = set()  # asked once per run, answered or not
 
     def _index(self) -> Optional[PythonIndex]:
-        if self._python_index is None and self._config_problem is None:
-            try:
-                self._python_index = PythonIndex(pip_config())
-            except LookupError_ as error:
-                self._config_problem = f"cannot read pip's configuration ({error})"
+        with self._config_lock:  # one `pip config list` for all the threads (and, through the cache, workers)
+            if self._python_index is None and self._config_problem is None:
+                try:
+                    self._python_index = PythonIndex(shared_pip_config(self.cache))
+                except LookupError_ as error:
+                    self._config_problem = f"cannot read pip's configuration ({error})"
         return self._python_index
 
-    def _python(self, project: str):
-        key = "pypi:" + normalize(project)
+    def _cached(self, key: str, look_up: Callable[[], object]):
+        """The cached answer for `key`, else one look-up shared by the run's workers."""
         cached = self.cache.get(key)
-        if cached is None:
-            index = self._index()
-            if index is None:
-                raise LookupError_(self._config_problem or "no Python index")
-            cached = index.files(project)
+        if cached is not None:
+            return cached
+        with self.cache.locked(key):
+            cached = self.cache.get(key)  # another worker may have answered while this one waited
+            if cached is not None:
+                return cached
+            why = self.cache.failure(key)
+            if why:
+                raise LookupError_(why)
+            try:
+                cached = look_up()
+            except Exception as error:  # noqa: BLE001 - recorded, so that no other worker retries it
+                self.cache.put_failure(key, str(error))
+                raise
             self.cache.put(key, cached)
+            return cached
+
+    def _look_up_python(self, project: str):
+        index = self._index()
+        if index is None:
+            raise LookupError_(self._config_problem or "no Python index")
+        return index.files(project)
+
+    def _python(self, project: str):
+        cached = self._cached("pypi:" + project, lambda: self._look_up_python(project))
         with self._lock:
-            self.answers.python[normalize(project)] = cached
+            self.answers.python[project] = cached
 
     def _npm_spec(self, spec: str):
-        key = "npm:" + spec
-        cached = self.cache.get(key)
-        if cached is None:
-            cached = self._npm(spec)
-            self.cache.put(key, cached)
+        cached = self._cached("npm:" + spec, lambda: self._npm(spec))
         with self._lock:
             self.answers.npm[spec] = cached
 
     def prefetch(self, python_projects=(), npm_specs=()) -> Answers:
-        """Look up what is not known yet; failures and time-outs become notes."""
-        jobs = [(self._python, normalize(p), "Python package") for p in sorted(set(python_projects))
-                if normalize(p) not in self.answers.python]
-        jobs += [(self._npm_spec, s, "npm package") for s in sorted(set(npm_specs)) if s not in self.answers.npm]
+        """Look up what was not asked yet in this run; failures and time-outs become notes
+        that name what fell back to the embedded data."""
+        jobs = [(self._python, normalize(p), "Python package") for p in sorted({normalize(p) for p in python_projects})
+                if ("python", normalize(p)) not in self._asked]
+        jobs += [(self._npm_spec, s, "npm package") for s in sorted(set(npm_specs)) if ("npm", s) not in self._asked]
         if not jobs:
             return self.answers
-        pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="alpineguard-online")
-        futures = {pool.submit(func, arg): (arg, what) for func, arg, what in jobs}
-        done, pending = wait(futures, timeout=self.time_box)
-        pool.shutdown(wait=False, cancel_futures=True)
-        failed = []
-        for future in done:
-            error = future.exception()
-            if error is not None:
-                arg, what = futures[future]
-                failed.append(f"{what} {arg}: {error}")
+        self._asked.update(("python" if what.startswith("Python") else "npm", arg) for _, arg, what in jobs)
+        outcomes: dict[tuple[str, str], Optional[str]] = {}
+        finished = threading.Condition()
+        queue = list(jobs)
+
+        def work():
+            while True:
+                with finished:
+                    if not queue:
+                        return
+                    func, arg, what = queue.pop(0)
+                try:
+                    func(arg)
+                    outcome = None
+                except Exception as error:  # noqa: BLE001 - any failure means "ask the embedded data"
+                    outcome = str(error) or type(error).__name__
+                with finished:
+                    outcomes[(what, arg)] = outcome
+                    finished.notify_all()
+
+        # daemon threads: a look-up still hanging at the deadline does not hold the run
+        for _ in range(min(WORKERS, len(jobs))):
+            threading.Thread(target=work, name="alpineguard-online", daemon=True).start()
+        deadline = time.monotonic() + self.time_box
+        with finished:
+            while len(outcomes) < len(jobs) and time.monotonic() < deadline:
+                finished.wait(deadline - time.monotonic())
+            pending = sorted(arg for _, arg, what in jobs if (what, arg) not in outcomes)
+            queue.clear()
         if pending:
-            names = ", ".join(sorted(futures[f][0] for f in pending))
-            self._note(f"registry look-ups timed out after {self.time_box:.0f}s ({names}); "
-                       "used the embedded data for them")
-        for problem in sorted(failed):
-            self._note(f"registry look-up failed for {problem}; used the embedded data")
+            stop_running_lookups()
+            self._note(f"registry look-ups timed out after {self.time_box:.0f}s; used the embedded data for "
+                       f"{', '.join(pending)}")
+        by_problem: dict[tuple[str, str], list[str]] = {}
+        for (what, arg), problem in sorted(outcomes.items()):
+            if problem is not None:
+                by_problem.setdefault((what, problem), []).append(arg)
+        for (what, problem), names in sorted(by_problem.items()):
+            self._note(f"registry look-up failed for {what}{'s' if len(names) > 1 else ''} {', '.join(names)} "
+                       f"({problem}); used the embedded data for {'them' if len(names) > 1 else 'it'}")
         return self.answers
 
     def _note(self, text: str):
