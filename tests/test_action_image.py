@@ -103,9 +103,9 @@ def test_action_yml_declares_what_the_action_reads():
     env["INPUT_GITHUB-TOKEN"] = "t"
     inputs = read_inputs(env)
     assert (inputs.paths, inputs.fail_level, inputs.filter_mode, inputs.review, inputs.request_changes,
-            inputs.suggestions, inputs.online, inputs.sarif_file, inputs.annotations, inputs.config,
+            inputs.suggestions, inputs.online, inputs.cache_dir, inputs.sarif_file, inputs.annotations, inputs.config,
             inputs.select, inputs.ignore, inputs.build_args, inputs.target) == \
-        (["."], "error", "added", True, False, True, False, "", True, "", (), (), {}, "")
+        (["."], "error", "added", True, False, True, True, ".alpineguard-cache", "", True, "", (), (), {}, "")
     assert {n.replace("-", "_") for n in action["inputs"]} == {n for n in vars(inputs)} - {"token", "paths"} | \
         {"github_token", "path"}
 

@@ -57,6 +57,7 @@ class Inputs:
     request_changes: bool
     suggestions: bool
     online: bool
+    cache_dir: str
     sarif_file: str
     annotations: bool
     select: tuple[str, ...] = ()
@@ -99,7 +100,8 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         review=_flag(env, "review", True),
         request_changes=_flag(env, "request-changes", False),
         suggestions=_flag(env, "suggestions", True),
-        online=_flag(env, "online", False),
+        online=_flag(env, "online", True),
+        cache_dir=raw_input(env, "cache-dir", ".alpineguard-cache"),
         sarif_file=raw_input(env, "sarif-file"),
         annotations=_flag(env, "annotations", True),
         select=_rule_ids(env, "select"),

@@ -416,8 +416,11 @@ def _settings(root: str, inputs: Inputs) -> Settings:
     if inputs.config and (os.path.isabs(inputs.config) or not inside(root, inputs.config)):
         raise ActionError("input `config` must be a path inside the workspace")
     layer: dict = {"fail_level": None if inputs.fail_level == "never" else Severity.parse(inputs.fail_level)}
-    if inputs.online:
-        layer["online"] = True
+    layer["online"] = inputs.online  # on by default in the Action: runners have network, and online is exact
+    if inputs.cache_dir:
+        if os.path.isabs(inputs.cache_dir) or not inside(root, inputs.cache_dir):
+            raise ActionError("input `cache-dir` must be a path inside the workspace")
+        os.environ["ALPINEGUARD_CACHE_DIR"] = os.path.join(root, inputs.cache_dir)
     if inputs.select:
         layer["select"] = inputs.select
     if inputs.ignore:
