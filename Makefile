@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean lock
+.PHONY: demo test bench clean lock knowledge
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lock: $(STAMP)
 # LATENCY=path takes the one-file time on that Dockerfile instead of benchmarks/latency.Dockerfile.
 bench:
 	$(PYTHON) benchmarks/bench.py $(FOLDER) $(if $(LATENCY),--latency-file $(LATENCY))
+
+# Regenerate the generated data files from the registries (through pip's configuration)
+# and say what changed.
+knowledge: $(STAMP)
+	$(BIN)/python tools/gen_musl_wheels.py
+	@git diff --stat -- src/alpineguard/knowledge/ || true
 
 clean:
 	rm -rf $(VENV) benchmarks/.venv build src/*.egg-info
