@@ -36,7 +36,8 @@ bench:
 # and say what changed.
 knowledge: $(STAMP)
 	$(BIN)/python tools/gen_musl_wheels.py
-	@git diff --stat -- src/alpineguard/knowledge/ || true
+	$(BIN)/python tools/gen_musl_node_snapshot.py
+	@git diff --stat -- src/alpineguard/knowledge/ tools/musl_node_registry.json || true
 
 clean:
 	rm -rf $(VENV) benchmarks/.venv build src/*.egg-info
