@@ -7,7 +7,7 @@ architectures a wheel installs on musl. A candidate is kept when its files show 
 code: a platform wheel in some release, or sdists only (the candidate list names projects
 known to build extensions). A project whose every kept release has a pure-Python wheel
 installs everywhere and is left out.
-Run: .venv/bin/python tools/gen_musl_wheels.py  (or `make knowledge`)
+Run: .venv/bin/python tools/gen_musl_wheels.py [OUTPUT]  (or `make knowledge`)
 """
 from __future__ import annotations
 
@@ -112,6 +112,7 @@ def dump(data: dict) -> str:
 
 
 def main() -> int:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else TARGET  # another path: to compare before replacing
     projects, hand_kept = candidates()
     config = pip_config()
     # The shipped data describes the index users share, not this machine's local folders.
@@ -157,8 +158,8 @@ def main() -> int:
         "packages": packages,
     }
     before = yaml.safe_load(TARGET.read_text(encoding="utf-8")) if TARGET.exists() else {}
-    TARGET.write_text(dump(out), encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}: {len(packages)} projects; left out {len(dropped)}: "
+    target.write_text(dump(out), encoding="utf-8")
+    print(f"wrote {target}: {len(packages)} projects; left out {len(dropped)}: "
           + ", ".join(dropped))
     print(changes((before or {}).get("packages") or {}, packages))
     return 0
