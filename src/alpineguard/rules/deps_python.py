@@ -352,7 +352,7 @@ wheels: only errors there. Pins match as pip matches them (`==1.24` is 1.24.0,
 `==1.24.*`, `~=`; a yanked release only for an exact pin; a pre-release pin is not its
 final release).
 
-Offline the embedded data answers for the packages it holds (about 330 with native
+Offline the embedded data answers for the packages it holds (about 430 with native
 code, the newest 60 releases of each). A pin older than those releases still gets an
 answer where the data decides it: when the oldest listed release has no musllinux wheel
 for that Python and architecture, older ones have none either, and a release older than
