@@ -133,6 +133,8 @@ def test_the_program_a_shell_execs_is_pid1():
     piped = findings("FROM alpine:3.20\nCMD java -jar app.jar | tee /log\n", "AG301")
     assert where(piped) == [("AG301", 2, 5)]
     assert piped[0].message.startswith("`/bin/sh -c` (it stays in front of `java`, see AG303) runs as PID 1")
+    nested = findings('FROM alpine:3.20\nCMD ["sh", "-c", "java -jar app.jar | tee /log"]\n', "AG301")
+    assert nested[0].message.startswith("`sh -c` (it stays in front of `java`, see AG303)")
     # ENTRYPOINT ["sh", "-c"] takes its script from the CMD.
     assert findings('FROM alpine:3.20\nENTRYPOINT ["sh", "-c"]\nCMD ["exec java -jar app.jar"]\n', "AG301") == []
     handed = findings('FROM alpine:3.20\nENTRYPOINT ["sh", "-c"]\nCMD ["node app.js"]\n', "AG301")
@@ -539,3 +541,13 @@ def test_crlf_fix():
     found = findings(text, "AG303")
     assert [(f.start, f.end) for f in found] == [((2, 12), (2, 26))]
     assert apply_fix(text, found[0].fix) == 'FROM alpine:3.20\r\nENTRYPOINT ["node", "server.js"]\r\n'
+
+
+def test_rule_page_lists_every_program_known_to_handle_sigterm():
+    from alpineguard.knowledge import load_data
+    from alpineguard.rules import all_rules
+    rationale = next(r for r in all_rules() if r.id == "AG301").rationale
+    known = load_data("pid1.yaml")["handles_sigterm"]
+    names = [name for kind, values in known.items() for name in values]
+    names += list(load_data("pid1.yaml")["handles_sigterm_with_argument"])
+    assert [name for name in names if f"`{name}`" not in rationale] == []

@@ -36,8 +36,9 @@ def target_archs(stage: Stage, settings: Settings) -> list[str]:
     return archs
 
 
-def workdir_at(stage: Stage, before: Instruction) -> str:
-    """The working folder in force at `before` (WORKDIR of the stage and its ancestors)."""
+def workdir_at(stage: Stage, before: Optional[Instruction]) -> str:
+    """The working folder in force at `before` (WORKDIR of the stage and its ancestors);
+    with None, at the end of the stage."""
     workdir = "/"
     for current in reversed(stage.lineage()):
         for ins in current.instructions:

@@ -13,6 +13,7 @@ from ..knowledge.musl import download_facts
 from ..model import Dockerfile, Stage, Word
 from ..parsing.apk import apk_calls, installed_packages, package_name
 from ..parsing.shell import split_words
+from ..record import Record
 from .registry import Hit, rule
 
 _URL = re.compile(r"^(https?|ftp)://", re.I)
@@ -66,21 +67,26 @@ def _layer_pattern() -> re.Pattern:
     return re.compile(download_facts()["compat_layer_pattern"], re.I)
 
 
-def _downloads(df: Dockerfile) -> Iterator[tuple[Stage, Word, dict]]:
-    for stage, word in _urls(df):
-        if not is_compat_layer(word.value):
-            row = glibc_download(word.value)
-            if row is not None:
-                yield stage, word, row
+class _Fetched(Record):
+    """What an image's stages download: glibc builds (with their pattern row) and, per
+    stage (by id), the glibc compatibility layer."""
+    __slots__ = ("glibc", "layers")
+
+    def __init__(self) -> None:
+        self.glibc: list[tuple[Stage, Word, dict]] = []
+        self.layers: dict[int, tuple[Stage, list[Word]]] = {}
 
 
-def _layers(df: Dockerfile) -> dict[int, tuple[Stage, list[Word]]]:
-    """Per stage (by id), the downloads of the glibc compatibility layer."""
-    found: dict[int, tuple[Stage, list[Word]]] = {}
+def _fetched(df: Dockerfile) -> _Fetched:
+    fetched = _Fetched()
     for stage, word in _urls(df):
         if is_compat_layer(word.value):
-            found.setdefault(id(stage), (stage, []))[1].append(word)
-    return found
+            fetched.layers.setdefault(id(stage), (stage, []))[1].append(word)
+        else:
+            row = glibc_download(word.value)
+            if row is not None:
+                fetched.glibc.append((stage, word, row))
+    return fetched
 
 
 def _compat(stage: Stage, layers: dict[int, tuple[Stage, list[Word]]]) -> bool:
@@ -111,10 +117,9 @@ downloads themselves, which are that layer and not glibc programs.""",
       good="FROM alpine:3.20\nRUN wget https://example.org/rg-14.1.0-x86_64-unknown-linux-musl.tar.gz",
       fix="Download the musl (or static) build, or install the Alpine package.")
 def glibc_binary_download(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    layers = None
-    for stage, word, row in _downloads(df):
-        layers = _layers(df) if layers is None else layers
-        if _compat(stage, layers):
+    fetched = _fetched(df)
+    for stage, word, row in fetched.glibc:
+        if _compat(stage, fetched.layers):
             continue
         yield Hit.at(word, f"{_file_name(word.value)} is {row['what']}: it does not run on Alpine (musl); "
                      f"use {row['musl']}")
@@ -137,9 +142,10 @@ once per stage, at the first package downloaded.""",
 def glibc_compat_shim(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     compat = set(download_facts()["compat_packages"])
     served: dict[int, list[str]] = {}
-    for stage, word, _row in _downloads(df):
+    fetched = _fetched(df)
+    for stage, word, _row in fetched.glibc:
         served.setdefault(id(stage), []).append(_file_name(word.value))
-    for stage_id, (_stage, words) in _layers(df).items():
+    for stage_id, (_stage, words) in fetched.layers.items():
         names = list(dict.fromkeys(_file_name(word.value) for word in words if word.value.endswith(".apk")))
         if not names:
             continue  # only its signing key

@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Optional
 
 from ..config import Settings
+from ..context import workdir_after
+from ..deps.common import workdir_at
 from ..images import image_matches
 from ..knowledge import branch_key, load_data
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
@@ -136,9 +138,7 @@ def placed_files(stage: Stage) -> list[_Placed]:
     for current in reversed(stage.lineage()):
         for ins in current.instructions:
             if ins.keyword == "WORKDIR":
-                words = split_words(ins.args, ins.env)
-                if words:
-                    workdir = posixpath.join(workdir, words[0].value)
+                workdir = workdir_after(ins, workdir)
             elif ins.keyword in ("COPY", "ADD"):
                 operands = _copy_operands(ins)
                 sources = [(posixpath.basename(s.split("?", 1)[0].rstrip("/")), None) for s in operands[:-1]]
@@ -361,7 +361,7 @@ def _program_paths(stage: Stage, name: str) -> list[str]:
     if name.startswith("/"):
         return [posixpath.normpath(name)]
     if "/" in name:
-        return [posixpath.normpath(posixpath.join(_final_workdir(stage), name))]
+        return [posixpath.normpath(posixpath.join(workdir_at(stage, None), name))]
     return [posixpath.join(folder, name) for folder in _path_dirs(stage)]
 
 
@@ -384,17 +384,6 @@ def _builder_kind(stage: Stage) -> Optional[str]:
     return None
 
 
-def _final_workdir(stage: Stage) -> str:
-    workdir = "/"
-    for current in reversed(stage.lineage()):
-        for ins in current.instructions:
-            if ins.keyword == "WORKDIR":
-                words = split_words(ins.args, ins.env)
-                if words:
-                    workdir = posixpath.join(workdir, words[0].value)
-    return workdir
-
-
 @rule("AG301", "no-init", "info",
       "The final image's process runs as PID 1 with no init, and is not known to handle that.",
       rationale="""
@@ -402,21 +391,38 @@ PID 1 gets no default signal actions from the kernel and must reap orphaned chil
 Node.js, CPython, Ruby, PHP's CLI, shells and unknown programs install no SIGTERM
 handler: `docker stop` waits its timeout and then kills, and zombies can pile up. An init
 (tini, dumb-init, s6-overlay `/init`, catatonit) as ENTRYPOINT does both. Programs known
-to handle SIGTERM themselves are not reported (`knowledge/pid1.yaml`): the JVM (`java`,
-and the official images' `mvn`, `gradle`, `jshell`), `dotnet`, the Erlang VM, Go programs
-(known ones by name, and any program copied from a stage based on `golang` or running
-`go build`; .NET likewise from `dotnet publish`), and servers whose master process reaps
-its workers (postgres, mysqld/mariadbd, redis, memcached, nginx, haproxy, php-fpm,
-gunicorn, supervisord, ...). PID 1 is the program that finally runs: the last command
-of a `sh -c` script, which BusyBox ash execs (see AG303), and the CMD of an official
-image's entrypoint script that ends in `exec "$@"` (`docker-entrypoint.sh`,
-`docker-php-entrypoint`, ...), so `ENTRYPOINT ["docker-entrypoint.sh"]` with `CMD
-["postgres"]` is silent and with `CMD ["node", "app.js"]` is reported for node. Any
-other script is a shell script, and reported: one that ends in `exec "$@"` still leaves
-the app as PID 1. Not reported when no ENTRYPOINT or CMD is set in the Dockerfile (the
-base image's own process runs, which the checker cannot see), when the base image is
-known to run an init (`knowledge/init.yaml`, `init_images` in the settings) and the
-Dockerfile sets no ENTRYPOINT, or when `require_init` is off (platforms that inject one:
+to handle SIGTERM themselves are not reported (`knowledge/pid1.yaml`):
+- the JVM: `java`, `jshell`, and the official images' `mvn` and `gradle`, which exec java;
+- .NET: `dotnet`;
+- the Erlang VM: `erl`, `iex`, `elixir`, `mix`, `rabbitmq-server`;
+- Go programs: `traefik`, `caddy`, `frankenphp`, `consul`, `vault`, `nomad`, `etcd`,
+  `minio`, `prometheus`, `alertmanager`, `telegraf`, `influxd`, `influxd-meta`,
+  `chronograf`, `kapacitord`, `registry`, `coredns`, `nats-server`, `gitea`, `hugo`,
+  `dockerd`, `containerd`, `fwatchdog`, `syncthing`, `filebrowser`, `rclone`, `mailhog`,
+  `helm`, `kubectl`, `terraform`;
+- servers whose master process handles SIGTERM and reaps its workers: `postgres`,
+  `mysqld`, `mariadbd`, `mongod`, `mongos`, `redis-server`, `redis-sentinel`, `memcached`,
+  `nginx`, `openresty`, `httpd-foreground`, `lighttpd`, `haproxy`, `php-fpm` (and
+  `php-fpm[0-9]*`), `gunicorn`, `supervisord`, `runsvdir`, `squid`, and `httpd` when run
+  with `-DFOREGROUND` (Apache; BusyBox httpd ignores SIGTERM);
+- any program copied from a build stage based on `golang`, a .NET SDK, `elixir` or
+  `erlang`, or running `go build`/`go install`/`go get`, `dotnet publish`, `mix release`,
+  `rebar3 release` (or named as `go build -o` output in the final stage itself).
+
+PID 1 is the program that finally runs: the last command of a `sh -c` script, which
+BusyBox ash execs (see AG303), and the CMD given to an entrypoint script that hands over
+to it with `exec "$@"`. Official images' scripts (`docker-entrypoint.sh`,
+`docker-php-entrypoint`, `__cacert_entrypoint.sh`, `mvn-entrypoint.sh`,
+`dockerd-entrypoint.sh`) always do, so `ENTRYPOINT ["docker-entrypoint.sh"]` with `CMD
+["postgres"]` is silent and with `CMD ["node", "app.js"]` is reported for node; with no
+CMD at all it is a base image whose users give one, and silent. Any other `*.sh` or
+`*entrypoint*` script is taken to hand over by the same convention when its CMD is a
+program above; otherwise the script is reported (one that ends in `exec "$@"` still
+leaves the app as PID 1). Also silent: a command-line tool image whose default CMD only
+asks for help (`--help`, `-h`, `help`, `--version`); no ENTRYPOINT or CMD in the
+Dockerfile (the base image's own process runs, which the checker cannot see); a base
+image known to run an init (`knowledge/init.yaml`, `init_images` in the settings) when
+the Dockerfile sets no ENTRYPOINT; `require_init` off (platforms that inject one:
 `docker run --init`, `init: true` in Compose).""",
       bad='FROM alpine:3.20\nCOPY app.js /srv/\nCMD ["node", "/srv/app.js"]',
       good='FROM alpine:3.20\nRUN apk add --no-cache tini\nCOPY app.js /srv/\n'

@@ -167,7 +167,7 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
     command substitutions are, down to _MAX_SUBSTITUTION_DEPTH levels (hostile input nests thousands).
     """
     tokens, commands = parsed_shell(src, env)
-    self_globbing = _self_globbing_words(commands)
+    self_globbing = None  # computed at the first brace: most scripts have none
     for index, token in enumerate(tokens):
         after = tokens[index + 1] if index + 1 < len(tokens) else None
         start = token.index
@@ -195,7 +195,11 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
                     inner = src.slice(start + begin, start + end)
                     yield from ((k, start + begin + b, start + begin + e)
                                 for k, b, e in bashisms(inner, env, depth + 1))
-                elif not (kind == "brace" and token.start in self_globbing):
+                else:
+                    if kind == "brace":
+                        self_globbing = _self_globbing_words(commands) if self_globbing is None else self_globbing
+                        if token.start in self_globbing:
+                            continue
                     yield kind, start + begin, start + end
     for command in commands:
         argv = command.effective_argv()
