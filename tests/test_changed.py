@@ -1,6 +1,7 @@
 """`--changed`: the files of a commit in, the Dockerfiles to check out."""
-from alpineguard.changed import copies_any, dockerfiles_for_changes
+from alpineguard.changed import copied_context_files, copies_any, dockerfiles_for_changes
 from conftest import run_module
+from deps_helpers import build_context
 
 BAD = "FROM alpine:3.24\nRUN apk add curl\n"
 CLEAN_COPY = "FROM alpine:3.24\nCOPY requirements.txt /app/\nRUN apk add --no-cache curl\n"
@@ -154,3 +155,11 @@ def test_a_changed_bake_file_outside_git_counts_every_build_as_changed(tmp_path)
     assert "(bake target `app` in docker-bake.hcl:1)" in result.stdout.decode()
     off = run_module("--changed", "--no-build-definitions", "docker-bake.hcl", cwd=tmp_path)
     assert off.returncode == 0 and off.stdout == b""
+
+
+def test_copied_context_files_for_pre_commit(tmp_path):
+    build_context(tmp_path, {"Dockerfile": "FROM alpine\nCOPY requirements.txt /\nCOPY src /src\n",
+                             "requirements.txt": "", "src/a.py": "", "other.txt": "", ".dockerignore": "src/a.py\n"})
+    dockerfile = str(tmp_path / "Dockerfile")
+    assert copied_context_files(dockerfile) == {"requirements.txt"}
+    assert copied_context_files(dockerfile, candidates={"other.txt", "requirements.txt"}) == {"requirements.txt"}

@@ -1,7 +1,7 @@
 """The build-context reader: what COPY/ADD bring into a stage, and where."""
 from __future__ import annotations
 
-from alpineguard.context import IgnoreRules, ImageFiles, copied_context_files
+from alpineguard.context import IgnoreRules, ImageFiles
 from alpineguard.parsing.dockerfile import parse_dockerfile
 
 from deps_helpers import build_context
@@ -95,10 +95,3 @@ def test_before_limits_to_earlier_instructions(tmp_path):
     assert ImageFiles(stage, str(tmp_path), before=stage.instructions[0]).lookup("/r.txt") is None
     assert ImageFiles(stage, str(tmp_path)).lookup("/r.txt") is not None
 
-
-def test_copied_context_files_for_pre_commit(tmp_path):
-    build_context(tmp_path, {"Dockerfile": "FROM alpine\nCOPY requirements.txt /\nCOPY src /src\n",
-                             "requirements.txt": "", "src/a.py": "", "other.txt": "", ".dockerignore": "src/a.py\n"})
-    dockerfile = str(tmp_path / "Dockerfile")
-    assert copied_context_files(dockerfile) == {"requirements.txt"}
-    assert copied_context_files(dockerfile, candidates={"other.txt", "requirements.txt"}) == {"requirements.txt"}

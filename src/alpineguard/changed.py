@@ -12,7 +12,11 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Optional
 
+from .config import DEFAULT_MAX_FILE_SIZE
+from .context import ImageFiles
 from .discovery import COMPOSE_NAMES, DEFINITION_NAMES, definition_names_in, discover, is_dockerfile_name
+from .files import Unreadable, read_file
+from .parsing.dockerfile import parse_dockerfile
 
 if TYPE_CHECKING:  # build definitions load only when a definition file changed
     from .builds.model import Build
@@ -39,8 +43,6 @@ def dockerfiles_for_changes(changed: Iterable[str], context: Optional[str] = Non
 
 def copies_any(dockerfile: str, files: list[str], context: Optional[str] = None) -> bool:
     """Whether the Dockerfile's build (context: `context`, default its folder) copies in any of `files`."""
-    from .context import copied_context_files
-    from .engine import Unreadable
     context_dir = os.path.abspath(context or os.path.dirname(dockerfile) or ".")
     absolute = (os.path.abspath(path) for path in files)
     inside = {os.path.relpath(path, context_dir).replace(os.sep, "/") for path in absolute
@@ -106,3 +108,16 @@ def _committed_text(path: str) -> Optional[str]:
     if done.returncode != 0:
         return None
     return done.stdout.decode("utf-8", "replace")
+def copied_context_files(dockerfile_path: str, context_dir: Optional[str] = None,
+                         candidates: Optional[set[str]] = None) -> set[str]:
+    """Context files (relative paths) that any stage of the Dockerfile copies in.
+
+    Pass the changed files as `candidates` (paths relative to the context) to test only
+    those, without walking the whole context.
+    """
+    context_dir = context_dir or os.path.dirname(os.path.abspath(dockerfile_path))
+    df = parse_dockerfile(read_file(dockerfile_path, DEFAULT_MAX_FILE_SIZE), dockerfile_path)
+    found: set[str] = set()
+    for stage in df.stages:
+        found |= ImageFiles(stage, context_dir, dockerfile_path=dockerfile_path).context_files(candidates)
+    return found

@@ -1,4 +1,9 @@
-"""`alpineguard [OPTIONS] [PATH ...]`: the command-line door to the checker core."""
+"""`alpineguard [OPTIONS] [PATH ...]`: the command-line door to the checker core.
+
+The imports inside functions are for start-up time: `--version`, `--help` and usage
+errors load no checker, and a plain check loads neither `--fix`, `--changed` nor
+`--online` machinery.
+"""
 from __future__ import annotations
 
 import argparse
@@ -92,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _ids(text: str) -> tuple[str, ...]:
     from .config import unknown_rule_id
+    from .rules import REGISTRY
     ids = tuple(part.strip().upper() for part in text.split(",") if part.strip())
-    unknown = unknown_rule_id(ids)
+    unknown = unknown_rule_id(ids, REGISTRY)
     if unknown:
         raise UsageError(f"no rule matches {unknown!r} (see --list-rules)")
     return ids
@@ -162,7 +168,8 @@ def command_line_layer(args: argparse.Namespace) -> dict:
 
 def settings_from(args: argparse.Namespace):
     from .config import build_settings, load_config
-    return build_settings(command_line_layer(args), load_config(args.config))
+    from .rules import REGISTRY
+    return build_settings(command_line_layer(args), load_config(args.config, known_rules=REGISTRY))
 
 
 def _explain(rule_id: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, Optional
 
 from .model import Severity
@@ -93,11 +93,10 @@ class ConfigError(Exception):
     """A config that cannot be used; the message names the file and the key, on one line."""
 
 
-def unknown_rule_id(ids: Iterable[str], exact: bool = False) -> Optional[str]:
-    """The first of `ids` that names no registered rule (as a prefix unless `exact`)."""
-    from .rules import REGISTRY  # the registry imports this module: resolve it late
+def unknown_rule_id(ids: Iterable[str], known: Collection[str], exact: bool = False) -> Optional[str]:
+    """The first of `ids` that names none of the `known` rule IDs (as a prefix unless `exact`)."""
     for rule_id in ids:
-        if (rule_id not in REGISTRY) if exact else not any(known.startswith(rule_id) for known in REGISTRY):
+        if (rule_id not in known) if exact else not any(name.startswith(rule_id) for name in known):
             return rule_id
     return None
 
@@ -125,10 +124,13 @@ def _kind(value: Any) -> str:
 
 
 class _Reader:
-    """Checks and converts the values of one source; errors name `source` and the key."""
+    """Checks and converts the values of one source; errors name `source` and the key.
+    Rule IDs are checked against `known_rules` (the registry's, handed in by the door that
+    loads the config for a run); None leaves them unchecked."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, known_rules: Optional[Collection[str]] = None):
         self.source = source
+        self.known_rules = known_rules
 
     def fail(self, key: str, expected: str, value: Any) -> ConfigError:
         return ConfigError(f"{self.source}: `{key}` must be {expected}, got {_kind(value)}")
@@ -142,7 +144,7 @@ class _Reader:
 
     def rule_ids(self, key: str, value: Any) -> tuple[str, ...]:
         ids = tuple(item.upper() for item in self.strings(key, value, comma_separated=True))
-        unknown = unknown_rule_id(ids)
+        unknown = None if self.known_rules is None else unknown_rule_id(ids, self.known_rules)
         if unknown:
             raise ConfigError(f"{self.source}: `{key}`: no rule matches {unknown!r} (see --list-rules)")
         return ids
@@ -159,7 +161,7 @@ class _Reader:
         labels = [s.label for s in reversed(Severity)]
         for rule_id, label in value.items():
             rule_id = str(rule_id).upper()
-            if unknown_rule_id([rule_id], exact=True):
+            if self.known_rules is not None and unknown_rule_id([rule_id], self.known_rules, exact=True):
                 raise ConfigError(f"{self.source}: `{key}`: no rule {rule_id!r} (see --list-rules)")
             if not isinstance(label, str) or label.strip().lower() not in labels:
                 raise self.fail(f"{key}.{rule_id}", f"one of {', '.join(labels)}", label)
@@ -257,8 +259,8 @@ class ConfigFile(Record):
         self.overrides = overrides
 
 
-def parse_config(table: Any, source: str, root: str) -> ConfigFile:
-    reader = _Reader(source)
+def parse_config(table: Any, source: str, root: str, known_rules: Optional[Collection[str]] = None) -> ConfigFile:
+    reader = _Reader(source, known_rules)
     if table is None:
         table = {}
     if not isinstance(table, dict):
@@ -334,9 +336,10 @@ def _shown(path: str, cwd: str) -> str:
     return relative if len(relative) < len(path) else path
 
 
-def load_config(explicit: Optional[str] = None, cwd: Optional[str] = None) -> Optional[ConfigFile]:
+def load_config(explicit: Optional[str] = None, cwd: Optional[str] = None,
+                known_rules: Optional[Collection[str]] = None) -> Optional[ConfigFile]:
     """The config named by --config, else the nearest one upwards from `cwd` (stopping at the
-    repository root); None when there is none."""
+    repository root); None when there is none. Rule IDs must be among `known_rules`."""
     cwd = os.path.abspath(cwd or os.getcwd())
     if explicit is not None:
         path = os.path.abspath(os.path.join(cwd, explicit))
@@ -344,20 +347,21 @@ def load_config(explicit: Optional[str] = None, cwd: Optional[str] = None) -> Op
         if not os.path.isfile(path):
             raise ConfigError(f"{explicit}: config file not found")
         if path.endswith(".toml"):
-            return parse_config(_pyproject_table(path, explicit, True), f"{explicit} [tool.alpineguard]", root)
-        return parse_config(_load_yaml(path, explicit), explicit, root)
+            return parse_config(_pyproject_table(path, explicit, True), f"{explicit} [tool.alpineguard]", root,
+                                known_rules)
+        return parse_config(_load_yaml(path, explicit), explicit, root, known_rules)
     folder = cwd
     while True:
         candidate = os.path.join(folder, CONFIG_FILE)
         if os.path.isfile(candidate):
             shown = _shown(candidate, cwd)
-            return parse_config(_load_yaml(candidate, shown), shown, folder)
+            return parse_config(_load_yaml(candidate, shown), shown, folder, known_rules)
         candidate = os.path.join(folder, PYPROJECT)
         if os.path.isfile(candidate):
             shown = _shown(candidate, cwd)
             table = _pyproject_table(candidate, shown, False)
             if table is not None:
-                return parse_config(table, f"{shown} [tool.alpineguard]", folder)
+                return parse_config(table, f"{shown} [tool.alpineguard]", folder, known_rules)
         parent = os.path.dirname(folder)
         if parent == folder or os.path.exists(os.path.join(folder, ".git")):
             return None

@@ -1,9 +1,9 @@
 """The build context: which of its files COPY/ADD bring into a stage, and where they land.
 
 Dependency rules read requirement, package and lock files only when the Dockerfile copies
-them into the stage before the install command; the pre-commit hook asks the reverse
-question (a dependency file changed: which Dockerfiles copy it in?). Both go through
-`ImageFiles`, built from the COPY/ADD instructions of a stage and its ancestors:
+them into the stage before the install command; `changed` asks the reverse question for
+the pre-commit hook (a dependency file changed: which Dockerfiles copy it in?). Both go
+through `ImageFiles`, built from the COPY/ADD instructions of a stage and its ancestors:
 sources are matched in the context folder (globs, folders, `.`), `.dockerignore` and
 `--exclude` patterns drop files, destinations resolve against WORKDIR, and
 `COPY --from=` (another stage or image) is never read from the context.
@@ -359,22 +359,3 @@ def _matches_or_under(pattern: str, path: str) -> bool:
     parts = path.split("/")
     return any(regex.match("/".join(parts[:n])) for n in range(1, len(parts) + 1))
 
-
-def copied_context_files(dockerfile_path: str, context_dir: Optional[str] = None,
-                         candidates: Optional[set[str]] = None, stage_name: Optional[str] = None) -> set[str]:
-    """Context files (relative paths) that any stage of the Dockerfile copies in.
-
-    For the pre-commit hook: pass the changed files as `candidates` (paths relative to
-    the context) to test only those, without walking the whole context.
-    """
-    from .engine import read_file
-    from .config import Settings
-    from .parsing.dockerfile import parse_dockerfile
-    context_dir = context_dir or os.path.dirname(os.path.abspath(dockerfile_path))
-    text = read_file(dockerfile_path, Settings().max_file_size)
-    df = parse_dockerfile(text, dockerfile_path)
-    found: set[str] = set()
-    for stage in df.stages:
-        if stage_name is None or stage.name == stage_name:
-            found |= ImageFiles(stage, context_dir, dockerfile_path=dockerfile_path).context_files(candidates)
-    return found

@@ -17,11 +17,16 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Optional, TextIO
 
+from . import __version__
 from .config import Settings
-from .engine import FileResult, Unreadable, check_file, check_text, decode, read_file
+from .engine import FileResult, check_file, check_text
+from .files import Unreadable, decode, read_file
 from .model import Edit, Finding, Pos
 from .parsing.dockerfile import parse_dockerfile
 from .record import Record
+from .report import Report, render
+from .report.text_format import summary
+from .runner import plan
 
 MAX_PASSES = 10
 
@@ -245,11 +250,6 @@ def run(paths: list[str], settings: Settings, *, unsafe: bool, diff: bool, fmt: 
     error, what it fixed. With `-`, the fixed text goes to standard output and the report
     to standard error.
     """
-    from . import __version__
-    from .report import Report, render
-    from .report.text_format import summary
-    from .runner import plan
-
     outcomes: list[FixOutcome] = []
     found: list[Finding] = []  # before fixing
     remaining: list[Finding] = []  # after fixing

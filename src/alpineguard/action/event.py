@@ -68,8 +68,9 @@ class Inputs:
 
 def _rule_ids(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     from ..config import unknown_rule_id
+    from ..rules import REGISTRY  # the registry loads every rule: only when the input names some
     ids = tuple(p.upper() for p in raw_input(env, name).replace(",", " ").split())
-    unknown = unknown_rule_id(ids)
+    unknown = unknown_rule_id(ids, REGISTRY) if ids else None
     if unknown:
         raise ActionError(f"input `{name}`: no rule matches {unknown!r}")
     return ids

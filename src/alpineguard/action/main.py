@@ -23,6 +23,7 @@ from ..engine import FileResult, Unreadable, check_builds, check_file, check_tex
 from ..model import Finding, Severity
 from ..report import FORMATS, Report, render
 from ..report.github_format import LEVELS, command, escape_data, escape_property
+from ..rules import REGISTRY
 from ..runner import build_definitions
 from .comments import SEVERITY_ICONS, make_entries, message_markdown, place
 from .diff import ChangedFile, Patch, parse_patch
@@ -430,7 +431,7 @@ def _settings(root: str, inputs: Inputs) -> Settings:
     if inputs.target:
         layer["target"] = inputs.target
     try:
-        return build_settings(layer, load_config(inputs.config or None, cwd=root))
+        return build_settings(layer, load_config(inputs.config or None, cwd=root, known_rules=REGISTRY))
     except ConfigError as error:
         raise ActionError(str(error)) from None
 
