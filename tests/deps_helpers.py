@@ -5,7 +5,8 @@ import textwrap
 from pathlib import Path
 
 from alpineguard.config import Settings
-from alpineguard.engine import check_file
+from alpineguard.engine import FileResult, check_file
+from alpineguard.lintcontext import RunContext
 
 from conftest import AS_OF
 
@@ -18,14 +19,20 @@ def build_context(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def lint_context(root: Path, dockerfile: str, files: dict[str, str] | None = None, select: str = "AG4",
-                 name: str = "Dockerfile", **options):
-    """Findings for a Dockerfile written into `root` with its context files, via the real engine."""
+def check_context(root: Path, dockerfile: str, files: dict[str, str] | None = None, select: str = "AG4",
+                  name: str = "Dockerfile", run: RunContext | None = None, **options) -> FileResult:
+    """The result for a Dockerfile written into `root` with its context files, via the real engine."""
     build_context(root, dict(files or {}, **{name: dockerfile}))
     settings = Settings(as_of=AS_OF, select=tuple(select.split(",")), **options)
-    result = check_file(str(root / name), settings)
+    result = check_file(str(root / name), settings, run=run)
     assert not result.errors, result.errors
-    return result.findings
+    return result
+
+
+def lint_context(root: Path, dockerfile: str, files: dict[str, str] | None = None, select: str = "AG4",
+                 name: str = "Dockerfile", run: RunContext | None = None, **options):
+    """Findings for a Dockerfile written into `root` with its context files, via the real engine."""
+    return check_context(root, dockerfile, files, select, name, run, **options).findings
 
 
 def at(findings, rule=None):

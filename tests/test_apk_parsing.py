@@ -1,11 +1,11 @@
 """Reading apk command lines and what a stage has installed at a point."""
-from alpineguard.parsing.apk import installed_packages, is_build_only, parse_apk
+from alpineguard.parsing.apk import installed_packages, is_build_only
 from test_parsing import parse
 
 
 def test_parse_apk_options_anywhere_and_values():
     df = parse("FROM alpine:3.24\nRUN apk --no-cache -X https://r/edge/main add -t .deps=1.0 gcc curl@edge=8.0-r0\n")
-    call = parse_apk(df.instructions[1].commands[0])
+    call = df.instructions[1].commands[0].apk
     assert call.subcommand == "add" and call.has("no-cache")
     assert [w.value for w in call.values["repository"]] == ["https://r/edge/main"]
     assert call.virtual.value == ".deps=1.0"
@@ -14,7 +14,7 @@ def test_parse_apk_options_anywhere_and_values():
 
 def test_parse_apk_combined_short_flags_and_inline_values():
     df = parse("FROM alpine:3.24\nRUN apk add -Uq --virtual=.v --repository=https://r/x make\n")
-    call = parse_apk(df.instructions[1].commands[0])
+    call = df.instructions[1].commands[0].apk
     assert call.has("update-cache") and call.has("quiet")
     assert call.virtual.value == ".v" and [w.value for w in call.packages] == ["make"]
 

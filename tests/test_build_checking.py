@@ -11,7 +11,7 @@ import pytest
 from conftest import AS_OF, run_module
 
 from alpineguard.config import Settings
-from alpineguard.runner import check_paths
+from alpineguard.runner import lint
 
 
 def write(folder, name, text):
@@ -32,9 +32,9 @@ def repo(tmp_path, monkeypatch):
 
 def check(*paths, **options):
     settings = Settings(**{"as_of": AS_OF, **options})
-    results = check_paths(list(paths) or ["."], settings, jobs=1)
-    assert not [e for r in results for e in r.errors]
-    return sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    result = lint(list(paths) or ["."], settings, jobs=1)
+    assert not result.errors
+    return result.findings
 
 
 def summary(findings, rule=None):

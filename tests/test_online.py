@@ -10,9 +10,10 @@ import pytest
 
 from alpineguard import online
 from alpineguard.knowledge.musl import online_project
+from alpineguard.lintcontext import RunContext
 from alpineguard.online import DiskCache, LookupError_, PipConfig, PythonIndex, Registry, parse_pip_config
 
-from deps_helpers import at, lint_context
+from deps_helpers import at, check_context, lint_context
 
 RECORDED = Path(__file__).parent / "fixtures" / "registry"
 INDEX = "https://index.invalid/simple"  # a placeholder: tests never reach it
@@ -34,12 +35,11 @@ def recorded_npm(spec: str):
 
 
 @pytest.fixture
-def registry(tmp_path, monkeypatch):
-    def make(fetch=recorded_fetch, npm=recorded_npm, time_box=10.0):
-        made = Registry(cache=DiskCache(str(tmp_path / "cache")), python_index=PythonIndex(PipConfig([INDEX]), fetch),
-                        npm=npm, time_box=time_box)
-        monkeypatch.setattr(online, "_SHARED", made)
-        return made
+def online_run(tmp_path):
+    """A run whose --online client asks recorded (or failing) registries."""
+    def make(fetch=recorded_fetch, npm=recorded_npm, time_box=10.0) -> RunContext:
+        return RunContext(Registry(cache=DiskCache(str(tmp_path / "cache")),
+                                   python_index=PythonIndex(PipConfig([INDEX]), fetch), npm=npm, time_box=time_box))
     return make
 
 
@@ -59,49 +59,48 @@ def test_recorded_index_answers_are_exact():
     assert facts.fits("7.2.2", "3.12", "riscv64") is False  # any architecture, not only the embedded two
 
 
-def test_online_ag401_uses_registry_answers(tmp_path, registry):
-    made = registry()
-    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psutil==6.1.0 psycopg2==2.9.9\n",
-                            online=True)
+def test_online_ag401_uses_registry_answers(tmp_path, online_run):
+    result = check_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psutil==6.1.0 psycopg2==2.9.9\n",
+                           run=online_run(), online=True)
+    findings = result.findings
     assert at(findings) == [("AG401", 2, 17, "error"), ("AG401", 2, 31, "error")]
     assert all("[embedded data" not in f.message for f in findings)
     assert "upgrade to psutil 7.2.0 or later" in findings[0].message
-    assert made.answers.notes == []
+    assert result.notes == []
 
 
-def test_online_npm_unknown_package_that_always_compiles(tmp_path, registry):
-    registry()
+def test_online_npm_unknown_package_that_always_compiles(tmp_path, online_run):
     lock = json.dumps({"lockfileVersion": 3, "packages": {
         "node_modules/bignum": {"version": "0.13.1", "hasInstallScript": True},
         "node_modules/left-pad": {"version": "1.3.0"}}})
     findings = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package-lock.json .\nRUN npm ci\n",
-                            {"package-lock.json": lock}, online=True)
+                            {"package-lock.json": lock}, run=online_run(), online=True)
     assert at(findings) == [("AG403", 3, 9, "error")]
     assert findings[0].message.startswith("bignum 0.13.1") and "[package registry]" in findings[0].message
     offline = lint_context(tmp_path, "FROM node:22-alpine\nCOPY package-lock.json .\nRUN npm ci\n")
     assert offline == []  # unknown to the embedded data
 
 
-def test_failure_falls_back_to_embedded_data_with_a_note(tmp_path, registry):
+def test_failure_falls_back_to_embedded_data_with_a_note(tmp_path, online_run):
     def unreachable(url):
         raise urllib.error.URLError("connection refused")
-    made = registry(fetch=unreachable)
-    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9\n", online=True)
-    assert at(findings) == [("AG401", 2, 17, "error")]
-    assert "registry look-up failed" in findings[0].message
-    assert any("psycopg2" in note and "connection refused" in note for note in made.answers.notes)
+    result = check_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9\n",
+                           run=online_run(fetch=unreachable), online=True)
+    assert at(result.findings) == [("AG401", 2, 17, "error")]
+    assert "registry look-up failed" in result.findings[0].message
+    assert any("psycopg2" in note and "connection refused" in note for note in result.notes)
 
 
-def test_time_box(tmp_path, registry):
+def test_time_box(tmp_path, online_run):
     def slow(url):
         time.sleep(2)
         return recorded_fetch(url)
-    made = registry(fetch=slow, time_box=0.2)
     started = time.monotonic()
-    findings = lint_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9\n", online=True)
+    result = check_context(tmp_path, "FROM python:3.12-alpine\nRUN pip install psycopg2==2.9.9\n",
+                           run=online_run(fetch=slow, time_box=0.2), online=True)
     assert time.monotonic() - started < 1.5
-    assert "registry look-up failed" in findings[0].message
-    assert any("timed out" in note for note in made.answers.notes)
+    assert "registry look-up failed" in result.findings[0].message
+    assert any("timed out" in note for note in result.notes)
 
 
 def test_disk_cache_and_expiry(tmp_path):
@@ -130,18 +129,20 @@ def test_local_html_index_and_find_links(tmp_path):
     (wheels / "psycopg2-2.9.9-cp312-cp312-musllinux_1_2_x86_64.whl").write_bytes(b"")
     index = PythonIndex(PipConfig([(tmp_path / "simple").as_uri()], [str(wheels)]))
     facts = online_project("psycopg2", index.files("psycopg2"))
-    assert facts.versions == ["2.9.8", "2.9.9"] and facts.requires_python["2.9.9"] == ">=3.7"
+    assert facts.versions == ("2.9.8", "2.9.9") and facts.requires_python["2.9.9"] == ">=3.7"
     assert facts.yanked == {"2.9.8"}  # kept, marked: pip still installs it for an exact pin
     assert facts.fits("2.9.9", "3.12", "x86_64") and facts.fits("2.9.9", "3.12", "aarch64") is False
 
 
+@pytest.mark.registry
 def test_real_registries(tmp_path):
     """Asks the registries the local pip and npm are configured for; skipped only when unreachable."""
     registry = Registry(cache=DiskCache(str(tmp_path / "cache")), time_box=60)
-    answers = registry.prefetch(["psycopg2", "psutil"], ["canvas@2.11.2"])
-    if answers.notes and not answers.python and not answers.npm:
-        pytest.skip("registries unreachable: " + "; ".join(answers.notes))
-    assert answers.notes == []
+    notes = registry.look_up(["psycopg2", "psutil"], ["canvas@2.11.2"])
+    answers = registry.answers
+    if notes and not answers.python and not answers.npm:
+        pytest.skip("registries unreachable: " + "; ".join(notes))
+    assert notes == []
     psycopg2 = online_project("psycopg2", answers.python["psycopg2"])
     assert "2.9.9" in psycopg2.sdists and psycopg2.fits("2.9.9", "3.12", "x86_64") is False
     assert online_project("psutil", answers.python["psutil"]).fits("7.2.2", "3.12", "aarch64")

@@ -9,7 +9,7 @@ import sys
 
 from alpineguard.config import Settings
 from alpineguard.progress import ProgressBar, wanted
-from alpineguard.runner import PARALLEL_THRESHOLD, check_paths
+from alpineguard.runner import PARALLEL_THRESHOLD, lint
 
 from conftest import AS_OF, corpus_generator
 
@@ -24,10 +24,10 @@ def test_generated_corpus_is_deterministic(tmp_path):
 def test_parallel_results_equal_serial_results(tmp_path):
     corpus_generator().generate(tmp_path / "corpus", count=3 * PARALLEL_THRESHOLD)
     settings = Settings(as_of=AS_OF)
-    serial = check_paths([str(tmp_path / "corpus")], settings, jobs=1)
+    serial = lint([str(tmp_path / "corpus")], settings, jobs=1).files
     seen = []
-    parallel = check_paths([str(tmp_path / "corpus")], settings, jobs=2,
-                           progress=lambda done, total: seen.append((done, total)))
+    parallel = lint([str(tmp_path / "corpus")], settings, jobs=2,
+                    progress=lambda done, total: seen.append((done, total))).files
     assert [r.path for r in serial] == [r.path for r in parallel]
     assert [r.findings for r in serial] == [r.findings for r in parallel]
     assert sum(len(r.findings) for r in parallel) > 3 * PARALLEL_THRESHOLD

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from alpineguard import knowledge
 
 from conftest import REPO
@@ -48,8 +50,17 @@ def test_cached_data_equals_the_yaml(tmp_path, monkeypatch):
         parsed = knowledge.load_data(name)  # a miss: parsed and stored
         stored = list((tmp_path / "knowledge").glob(f"{name}.*.json"))
         assert len(stored) == 1
-        assert knowledge.load_data(name) == parsed == knowledge._parse_yaml(
-            (REPO / "src" / "alpineguard" / "knowledge" / name).read_bytes())
+        assert knowledge.load_data(name) == parsed == knowledge.frozen(knowledge._parse_yaml(
+            (REPO / "src" / "alpineguard" / "knowledge" / name).read_bytes()))
+
+
+def test_knowledge_is_read_only():
+    releases = knowledge.load_data("alpine_releases.yaml")
+    with pytest.raises(TypeError):
+        releases["releases"] = ()
+    with pytest.raises(TypeError):
+        releases["releases"][0]["eol"] = None
+    assert isinstance(releases["releases"], tuple)
 
 
 def test_damaged_or_unwritable_cache_falls_back_to_the_yaml(tmp_path, monkeypatch):

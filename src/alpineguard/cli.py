@@ -14,10 +14,9 @@ import sys
 from typing import Optional
 
 from . import __version__
-from .config import ConfigError, is_repository_name
+from .config import EXIT_CLEAN, EXIT_ERROR, FAIL_LEVELS, ConfigError, fail_level, is_repository_name
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FAIL_LEVELS = ("error", "warning", "info", "style", "never")
+DEBUG_VARIABLE = "ALPINEGUARD_DEBUG"  # for the hooks and the Action, where options are fixed
 
 
 class UsageError(Exception):
@@ -92,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip larger files with AG002; bytes, or with K or M (default: 2M)")
     parser.add_argument("--version", action="version", version=f"alpineguard {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"print the traceback of an internal error (also: {DEBUG_VARIABLE}=1)")
     return parser
 
 
@@ -118,14 +119,13 @@ def _size(text: str) -> int:
 
 def command_line_layer(args: argparse.Namespace) -> dict:
     """The settings the command line names explicitly: they win over the config file."""
-    from .model import Severity
     layer: dict = {}
     if args.select:
         layer["select"] = _ids(args.select)
     if args.ignore:
         layer["ignore"] = _ids(args.ignore)
     if args.fail_level is not None:
-        layer["fail_level"] = None if args.fail_level == "never" else Severity.parse(args.fail_level)
+        layer["fail_level"] = fail_level(args.fail_level)
     build_args = {}
     for item in args.build_arg:
         key, sep, value = item.partition("=")
@@ -161,19 +161,20 @@ def command_line_layer(args: argparse.Namespace) -> dict:
         layer["build_definitions"] = False
     if args.max_file_size is not None:
         layer["max_file_size"] = _size(args.max_file_size)
+    if args.debug or _debug_from_environment():
+        layer["debug"] = True
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs takes a number of workers (0: one per CPU), got {args.jobs}")
     return layer
 
 
 def settings_from(args: argparse.Namespace):
-    from .config import build_settings, load_config
-    from .rules import REGISTRY
-    return build_settings(command_line_layer(args), load_config(args.config, known_rules=REGISTRY))
+    from .runner import load_settings
+    return load_settings(command_line_layer(args), args.config)
 
 
 def _explain(rule_id: str) -> str:
-    from .docs import triggers_note
+    from .docs import FIX_AVAILABILITY, triggers_note
     from .rules import REGISTRY
     rule = REGISTRY.get(rule_id.upper())
     if rule is None:
@@ -183,8 +184,8 @@ def _explain(rule_id: str) -> str:
         parts += ["", "Bad:", *("    " + line for line in rule.bad.splitlines())]
     if rule.good:
         parts += ["", "Good:", *("    " + line for line in rule.good.splitlines())]
-    if rule.fix:
-        parts += ["", f"Fix: {rule.fix}"]
+    if rule.fix or rule.fixes != "none":
+        parts += ["", "Fix: " + " ".join(filter(None, (FIX_AVAILABILITY[rule.fixes], rule.fix)))]
     if rule.check is not None:
         parts += ["", triggers_note(rule)]
     return "\n".join(parts) + "\n"
@@ -222,56 +223,121 @@ def run(argv: Optional[list[str]] = None) -> int:
         paths = args.paths or ["."]
     gc.freeze()  # start-up is over (see main): what it loaded stays out of later collections
     gc.enable()
-    if args.fix or args.diff:
-        from . import fix
-        findings, errors = fix.run(paths, settings, unsafe=args.unsafe_fixes, diff=args.diff,
-                                   fmt=args.format, output=args.output, quiet=args.quiet, color=_color(args))
-        for error in errors:
-            sys.stderr.write(f"alpineguard: {error}\n")
-        return _exit_status(findings, errors, settings)
-    from .report import Report, render
-    from .report.text_format import summary
-    from .runner import check_paths
-
     from .progress import ProgressBar, wanted
+    from .runner import lint
+
+    fixing = "unsafe" if args.unsafe_fixes else "safe" if args.fix or args.diff else None
     progress = ProgressBar(sys.stderr) if not args.quiet and wanted(sys.stderr, os.environ) else None
     try:
-        results = check_paths(paths, settings, jobs=args.jobs, progress=progress, definitions_near=definitions_changed)
+        result = lint(paths, settings, fix=fixing, jobs=args.jobs, progress=progress,
+                      definitions_near=definitions_changed)
     finally:
         if progress is not None:
             progress.close()
-    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
-    errors = [e for r in results for e in r.errors]
-    files = len(results)
+    if args.diff:
+        return _present_diff(result, args, settings)
+    if args.fix:
+        return _present_fixes(result, args, settings)
+    report = _report(result.findings, result, args, sys.stdout)
+    _diagnostics(result)
+    if not args.quiet:
+        from .report.text_format import summary
+        sys.stderr.write(summary(report) + "\n")
+    return result.exit_status(settings.fail_level)
 
-    out_stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    report = Report(__version__, findings, errors, files, _color(args))
+
+def _report(findings, result, args: argparse.Namespace, stream):
+    """The report in the chosen format, to --output if given, else to `stream`."""
+    from .report import Report, render
+    report = Report(__version__, findings, result.errors, len(result.files), _color(args) and stream is sys.stdout)
+    out_stream = open(args.output, "w", encoding="utf-8") if args.output else stream
     try:
         render(args.format, report, out_stream)
     finally:
         if args.output:
             out_stream.close()
-    for error in errors:
+    return report
+
+
+def _diagnostics(result) -> None:
+    for error in result.errors:
         sys.stderr.write(f"alpineguard: {error}\n")
-    if settings.online:
-        from .online import notes
-        for note in notes():
-            sys.stderr.write(f"alpineguard: note: {note}\n")
+    for note in result.notes:
+        sys.stderr.write(f"alpineguard: note: {note}\n")
+
+
+def _present_diff(result, args: argparse.Namespace, settings) -> int:
+    """`--diff`: the fixes as a unified diff, nothing written; the status of a plain check."""
+    from .fix import unified_diff
+    stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        stream.write("".join(unified_diff(o) for o in result.fixes.values() if o.changed))
+    finally:
+        if args.output:
+            stream.close()
     if not args.quiet:
-        sys.stderr.write(summary(report) + "\n")
-    return _exit_status(findings, errors, settings)
+        sys.stderr.write(_fix_summary(result, diff=True) + "\n")
+    _diagnostics(result)
+    return result.exit_status(settings.fail_level)
+
+
+def _present_fixes(result, args: argparse.Namespace, settings) -> int:
+    """`--fix`: write the fixed files, report what remains; with `-`, the fixed text goes to
+    standard output and the report to standard error."""
+    stdin_text = None
+    for path, outcome in result.fixes.items():
+        if path == "-":
+            stdin_text = outcome.text
+        elif outcome.changed:
+            try:
+                _write(path, outcome.text)
+            except OSError as error:
+                next(r for r in result.files if r.path == path).errors.append(
+                    f"{path}: cannot write the fixes: {error.strerror or error}")
+                outcome.text = outcome.original
+    _report(result.remaining, result, args, sys.stderr if stdin_text is not None else sys.stdout)
+    if stdin_text is not None:
+        sys.stdout.write(stdin_text)
+    if not args.quiet:
+        for outcome in result.fixes.values():
+            if outcome.changed:
+                sys.stderr.write(f"{outcome.path}: fixed {len(outcome.fixed)} ({_fixed_rules(outcome.fixed)})\n")
+        sys.stderr.write(_fix_summary(result, diff=False) + "\n")
+    _diagnostics(result)
+    return result.exit_status(settings.fail_level, after_fixes=True)
+
+
+def _write(path: str, text: str) -> None:
+    # Same file, same mode and owner: write in place, bytes as they were apart from the edits.
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
+def _fixed_rules(fixed) -> str:
+    counts: dict[str, int] = {}
+    for finding in fixed:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    return ", ".join(f"{rule}" + (f" x{n}" if n > 1 else "") for rule, n in sorted(counts.items()))
+
+
+def _fix_summary(result, diff: bool) -> str:
+    from .report import Report
+    from .report.text_format import summary
+    changed = [o for o in result.fixes.values() if o.changed]
+    fixed = sum(len(o.fixed) for o in changed)
+    verb, after = ("would fix", "remaining after the fixes") if diff else ("fixed", "remaining")
+    remaining = Report(__version__, result.remaining, result.errors, len(result.files))
+    return (f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {len(changed)} "
+            f"file{'s' if len(changed) != 1 else ''}; {after}: {summary(remaining)}")
+
+
+def _debug_from_environment() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _color(args: argparse.Namespace) -> bool:
     """Colour only for text on a terminal, and never with NO_COLOR set."""
     return args.format == "text" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _exit_status(findings, errors: list[str], settings) -> int:
-    from .engine import fails
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if fails(findings, settings.fail_level) else EXIT_CLEAN
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -291,8 +357,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     except OSError as error:
         sys.stderr.write(f"alpineguard: error: {error.filename or ''}: {error.strerror or error}\n")
         return EXIT_ERROR
-    except Exception as error:  # never a traceback for the user
+    except Exception as error:  # never a traceback for the user, unless asked for one
         sys.stderr.write(f"alpineguard: internal error: {type(error).__name__}: {error}\n")
+        if "--debug" in (sys.argv[1:] if argv is None else argv) or _debug_from_environment():
+            import traceback
+            traceback.print_exception(error, file=sys.stderr)
         return EXIT_ERROR
     finally:
         (gc.enable if collecting else gc.disable)()

@@ -19,7 +19,7 @@ class Settings(Record):
     __slots__ = ("select", "ignore", "severity", "fail_level", "build_args", "target", "platforms", "as_of",
                  "context", "online", "alpine_images", "glibc_images", "init_images", "require_init",
                  "max_file_size", "inline_ignores", "exclude", "named_contexts", "build_definitions", "compose_files",
-                 "bake_files", "compose_profiles", "repository",
+                 "bake_files", "compose_profiles", "repository", "debug",
                  "path_settings")
     _unequal = ("path_settings",)
     _hidden = ("path_settings",)
@@ -33,7 +33,7 @@ class Settings(Record):
                  max_file_size: int = DEFAULT_MAX_FILE_SIZE, inline_ignores: bool = True,
                  exclude: tuple[str, ...] = (), named_contexts: Optional[dict[str, Optional[str]]] = None,
                  build_definitions: bool = True, compose_files: tuple[str, ...] = (), bake_files: tuple[str, ...] = (),
-                 compose_profiles: tuple[str, ...] = (), repository: Optional[str] = None,
+                 compose_profiles: tuple[str, ...] = (), repository: Optional[str] = None, debug: bool = False,
                  path_settings: Optional["PathSettings"] = None) -> None:
         self.select = select
         self.ignore = ignore
@@ -58,6 +58,7 @@ class Settings(Record):
         self.bake_files = bake_files
         self.compose_profiles = compose_profiles  # empty: every service
         self.repository = repository  # owner/name the files belong to; None: their checkout's git remote
+        self.debug = debug  # internal errors carry their traceback
         self.path_settings = path_settings
 
     def replaced(self, **changes) -> "Settings":
@@ -81,12 +82,21 @@ class Settings(Record):
 
 CONFIG_FILE = ".alpineguard.yaml"
 PYPROJECT = "pyproject.toml"
+# The one list of fail levels (the config file, the command line, the Action's input) and
+# the exit statuses every door returns (see runner.exit_status).
 FAIL_LEVELS = ("error", "warning", "info", "style", "never")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 # A layer holds the Settings attributes one source sets (the file, an override, the command
 # line); later layers win, except that mappings (severity, build_args) merge key by key.
 Layer = dict
 _MERGED = ("severity", "build_args")
+
+
+def fail_level(name: str) -> Optional[Severity]:
+    """The lowest severity that fails a run, for one of FAIL_LEVELS (`never`: None)."""
+    name = name.strip().lower()
+    return None if name == "never" else Severity.parse(name)
 
 
 class ConfigError(Exception):
@@ -171,7 +181,7 @@ class _Reader:
     def fail_level(self, key: str, value: Any) -> Optional[Severity]:
         if not isinstance(value, str) or value.strip().lower() not in FAIL_LEVELS:
             raise self.fail(key, f"one of {', '.join(FAIL_LEVELS)}", value)
-        return None if value.strip().lower() == "never" else Severity.parse(value)
+        return fail_level(value)
 
     def build_args(self, key: str, value: Any) -> dict[str, str]:
         if not isinstance(value, dict):

@@ -37,6 +37,19 @@ def triggers_note(rule: Rule) -> str:
     return _TRIGGERS_CHECKED if rule.triggers else _TRIGGERS_SKIPPED
 
 
+# What the registry's `fixes` declaration means for a user; tests hold it to the fixes
+# each rule really returns.
+FIX_AVAILABILITY = {
+    "none": "No automatic fix: apply it by hand.",
+    "safe": "Automatic fix (safe): `alpineguard --fix` applies it where the text can be edited without "
+            "risk; `--diff` shows it first.",
+    "unsafe": "Automatic fix (unsafe): applied only with `alpineguard --fix --unsafe-fixes`, as it needs a "
+              "human look; `--diff --unsafe-fixes` shows it first.",
+    "mixed": "Automatic fix, safe in some cases and unsafe in others (see below): `alpineguard --fix` applies "
+             "the safe ones, `--unsafe-fixes` the others too; `--diff` shows them first.",
+}
+
+
 def help_uri(rule: Rule) -> str:
     return f"{REPOSITORY_URL}/blob/main/{DOCS_DIR}/{rule.id}.md"
 
@@ -52,8 +65,10 @@ def rule_markdown(rule: Rule) -> str:
     for title, example in (("Bad", rule.bad), ("Good", rule.good)):
         if example:
             parts += ["", f"## {title}", "", "```dockerfile", example, "```"]
-    if rule.fix:
-        parts += ["", "## Fix", "", rule.fix]
+    if rule.fix or rule.fixes != "none":
+        parts += ["", "## Fix", "", FIX_AVAILABILITY[rule.fixes]]
+        if rule.fix:
+            parts += ["", rule.fix]
     if rule.check is not None:
         parts += ["", "## ONBUILD triggers", "", triggers_note(rule)]
     parts += ["", "## Suppress", "", f"On the line above the instruction: `# alpineguard: ignore={rule.id}`; "
@@ -76,10 +91,10 @@ def rule_page(rule: Rule) -> str:
 
 
 def index_page(rules: list[Rule]) -> str:
-    rows = [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {r.summary.replace('|', '&#124;')} |"
-            for r in rules]
+    rows = [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {r.fixes} | "
+            f"{r.summary.replace('|', '&#124;')} |" for r in rules]
     return "\n".join(["# alpineguard rules", "", _GENERATED, "",
-                      "| ID | name | severity | summary |", "|---|---|---|---|", *rows]) + "\n"
+                      "| ID | name | severity | `--fix` | summary |", "|---|---|---|---|---|", *rows]) + "\n"
 
 
 def generated_files() -> dict[str, str]:

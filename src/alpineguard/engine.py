@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 from .config import Settings
 from .files import Unreadable, decode, read_file
 from .images import ImageClassifier
-from .model import Dockerfile, Finding, Pos, Severity
+from .lintcontext import FileContext, RunContext
+from .model import Dockerfile, Finding, Pos
 from .parsing.dockerfile import parse_dockerfile
 from .pragmas import read_pragmas
 from .record import Record
@@ -20,19 +20,24 @@ if TYPE_CHECKING:  # the run imports build definitions only when a folder has on
 
 
 class FileResult(Record):
-    """The findings and internal errors of one file."""
-    __slots__ = ("path", "findings", "errors")
+    """The findings, internal errors and notes of one file."""
+    __slots__ = ("path", "findings", "errors", "notes")
 
     def __init__(self, path: str, findings: Optional[list[Finding]] = None,
-                 errors: Optional[list[str]] = None) -> None:
+                 errors: Optional[list[str]] = None, notes: Optional[list[str]] = None) -> None:
         self.path = path
         self.findings = [] if findings is None else findings
         self.errors = [] if errors is None else errors  # internal errors: a bug, not the user's input
+        self.notes = [] if notes is None else notes  # what the user should know that is no finding
 
 
-@lru_cache(maxsize=8)
-def _classifier(alpine: tuple[str, ...], glibc: tuple[str, ...]) -> ImageClassifier:
-    return ImageClassifier(alpine, glibc)
+def internal_error(where: str, error: BaseException, settings: Settings) -> str:
+    """One line naming the error; with `--debug`, its traceback below it."""
+    line = f"{where}: {type(error).__name__}: {error}"
+    if not settings.debug:
+        return line
+    import traceback  # only to print a bug's traceback
+    return line + "\n" + "".join(traceback.format_exception(error)).rstrip("\n")
 
 
 def _input_finding(rule_id: str, path: str, start: Pos, end: Pos, message: str, settings: Settings) -> Finding:
@@ -51,11 +56,14 @@ def _views(df: Dockerfile, rule: Rule) -> Iterator[tuple[Dockerfile, str]]:
         yield df.onbuild, TRIGGER_NOTE
 
 
-def check_text(text: str, path: str, settings: Settings, source_path: Optional[str] = None) -> FileResult:
-    """Check Dockerfile text; `source_path` is the file it was read from, if any."""
-    result = FileResult(path)
-    df = parse_dockerfile(text, path, settings.build_args, settings.target,
-                          _classifier(settings.alpine_images, settings.glibc_images), settings.named_contexts)
+def check_text(text: str, path: str, settings: Settings, source_path: Optional[str] = None,
+               run: Optional[RunContext] = None) -> FileResult:
+    """Check Dockerfile text; `source_path` is the file it was read from, if any; `run`
+    holds what the files of one run share (a fresh one when not given)."""
+    ctx = FileContext(settings, run)
+    result = FileResult(path, notes=ctx.notes)
+    classifier = ctx.run.remembered(ImageClassifier, settings.alpine_images, settings.glibc_images)
+    df = parse_dockerfile(text, path, settings.build_args, settings.target, classifier, settings.named_contexts)
     df.source_path = source_path
     df.context_dir = settings.context or (os.path.dirname(os.path.abspath(source_path)) if source_path else None)
     if settings.rule_enabled("AG001"):
@@ -67,12 +75,12 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
             continue
         try:
             for view, note in _views(df, rule):
-                for hit in rule.check(view, settings):
+                for hit in rule.check(view, ctx):
                     severity = settings.severity.get(rule.id) or hit.severity or rule.severity
                     result.findings.append(Finding(rule.id, rule.name, severity, path, hit.start, hit.end,
                                                    note + hit.message, hit.fix))
         except Exception as error:  # a rule bug must not hide the other rules' findings
-            result.errors.append(f"{path}: internal error in {rule.id}: {type(error).__name__}: {error}")
+            result.errors.append(internal_error(f"{path}: internal error in {rule.id}", error, settings))
     _apply_pragmas(df, result, settings)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
@@ -91,7 +99,7 @@ def _apply_pragmas(df, result: FileResult, settings: Settings) -> None:
 
 
 def check_file(path: str, settings: Settings, display_path: Optional[str] = None,
-               data: Optional[bytes] = None) -> FileResult:
+               data: Optional[bytes] = None, run: Optional[RunContext] = None) -> FileResult:
     """Check one file (or `data` read elsewhere, e.g. standard input)."""
     shown = display_path or path
     try:
@@ -103,14 +111,15 @@ def check_file(path: str, settings: Settings, display_path: Optional[str] = None
             result.findings.append(_input_finding("AG002", shown, start, start, str(problem), settings))
         return result
     try:
-        return check_text(text, shown, settings, source_path=path if data is None else None)
+        return check_text(text, shown, settings, source_path=path if data is None else None, run=run)
     except RecursionError:
         result = FileResult(shown)
-        result.findings.append(_input_finding("AG001", shown, (1, 1), (1, 1),
-                                              "nesting too deep to read", settings))
+        if settings.rule_enabled("AG001"):
+            result.findings.append(_input_finding("AG001", shown, (1, 1), (1, 1), "nesting too deep to read",
+                                                  settings))
         return result
     except Exception as error:  # never a traceback: report and go on with the other files
-        return FileResult(shown, errors=[f"{shown}: internal error: {type(error).__name__}: {error}"])
+        return FileResult(shown, errors=[internal_error(f"{shown}: internal error", error, settings)])
 
 
 def settings_for_build(build: Build, settings: Settings) -> Settings:
@@ -123,7 +132,7 @@ def settings_for_build(build: Build, settings: Settings) -> Settings:
 
 
 def check_builds(path: str, settings: Settings, builds: list[Build], display_path: Optional[str] = None,
-                 data: Optional[bytes] = None) -> FileResult:
+                 data: Optional[bytes] = None, run: Optional[RunContext] = None) -> FileResult:
     """Check a Dockerfile as each distinct build of it is made, and once alone.
 
     A finding every build has, and the file alone too, is reported as it is. A finding
@@ -132,7 +141,7 @@ def check_builds(path: str, settings: Settings, builds: list[Build], display_pat
     makes the image that way.
     """
     shown = display_path or path
-    plain = check_file(path, settings, shown, data)
+    plain = check_file(path, settings, shown, data, run)
     try:
         text = decode(data, settings.max_file_size) if data is not None else read_file(path, settings.max_file_size)
     except Unreadable:
@@ -144,9 +153,9 @@ def check_builds(path: str, settings: Settings, builds: list[Build], display_pat
     for build, labels in distinct.items():
         try:
             results.append((labels, check_text(text, shown, settings_for_build(build, settings),
-                                               source_path=path if data is None else None)))
+                                               source_path=path if data is None else None, run=run)))
         except Exception as error:  # as check_file: never a traceback, the other builds still count
-            plain.errors.append(f"{shown}: internal error with {labels[0]}: {type(error).__name__}: {error}")
+            plain.errors.append(internal_error(f"{shown}: internal error with {labels[0]}", error, settings))
     return merge_build_results(plain, results)
 
 
@@ -169,7 +178,8 @@ def merge_build_results(plain: FileResult, results: list[tuple[list[str], FileRe
                 found[key] = (finding, list(labels))
     every_build = sum(len(labels) for labels, _ in results)
     errors = plain.errors + [error for _, result in results for error in result.errors]
-    merged = FileResult(plain.path, errors=list(dict.fromkeys(errors)))
+    notes = plain.notes + [note for _, result in results for note in result.notes]
+    merged = FileResult(plain.path, errors=list(dict.fromkeys(errors)), notes=list(dict.fromkeys(notes)))
     for key, (finding, labels) in found.items():
         if key in alone and len(labels) == every_build:
             merged.findings.append(finding)
@@ -187,14 +197,14 @@ def _names(labels: list[str]) -> str:
     return f"{'; '.join(labels[:3])}; and {len(labels) - 3} more build(s)"
 
 
-def check_inline(build: Build, settings: Settings) -> FileResult:
+def check_inline(build: Build, settings: Settings, run: Optional[RunContext] = None) -> FileResult:
     """Check an inline Dockerfile, its findings placed in the definition file (with no fix:
     edits there would be edits of YAML or HCL, not of a Dockerfile)."""
     inline = build.inline
     try:
-        result = check_text(inline.text, build.source, settings_for_build(build, settings))
+        result = check_text(inline.text, build.source, settings_for_build(build, settings), run=run)
     except Exception as error:
-        return FileResult(build.source, errors=[f"{build.label}: internal error: {type(error).__name__}: {error}"])
+        return FileResult(build.source, errors=[internal_error(f"{build.label}: internal error", error, settings)])
     result.findings = [Finding(f.rule, f.name, f.severity, f.path, inline.position(f.start), inline.position(f.end),
                                f"{f.message} ({build.label})") for f in result.findings]
     result.findings.sort(key=lambda f: f.sort_key)
@@ -211,6 +221,3 @@ def definition_problems(problems: list[DefinitionProblem], settings: Settings) -
                 _input_finding("AG004", problem.path, start, start, problem.message, settings))
     return list(results.values())
 
-
-def fails(findings: list[Finding], fail_level: Optional[Severity]) -> bool:
-    return fail_level is not None and any(f.severity >= fail_level for f in findings)

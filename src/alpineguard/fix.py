@@ -1,4 +1,4 @@
-"""Applying fixes: the rules' edits to file text, and the `--fix` / `--diff` door.
+"""Applying fixes: the rules' edits to file text, pass after pass, in memory.
 
 Edits are in the original file's coordinates: 1-based (line, column), end exclusive, the
 lines as the parser numbers them (a BOM before line 1, a line's `\\r\\n` after its last
@@ -13,20 +13,16 @@ does not parse is not fixed, and a fix that would make it unparseable is refused
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Iterable, Sequence
-from typing import Optional, TextIO
+from typing import Optional
 
-from . import __version__
 from .config import Settings
-from .engine import FileResult, check_file, check_text
+from .engine import FileResult, check_file, check_text, internal_error
 from .files import Unreadable, decode, read_file
+from .lintcontext import RunContext
 from .model import Edit, Finding, Pos
 from .parsing.dockerfile import parse_dockerfile
 from .record import Record
-from .report import Report, render
-from .report.text_format import summary
-from .runner import plan
 
 MAX_PASSES = 10
 
@@ -164,13 +160,15 @@ class FixOutcome(Record):
         return self.text != self.original
 
 
-def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
+def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False,
+             run: Optional[RunContext] = None) -> FixOutcome:
     """Apply every usable fix to `text`, pass after pass, re-checking in between.
 
     A file that does not parse is left alone: where the parser lost its way, positions
     may point at the wrong text.
     """
-    result = check_text(text, path, settings)
+    run = run or RunContext()
+    result = check_text(text, path, settings, run=run)
     outcome = FixOutcome(path, text, text, found=list(result.findings))
     refused: set[tuple[str, str]] = set()  # fixes that would break the file
     for _ in range(MAX_PASSES):
@@ -195,25 +193,26 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False) -> 
             continue
         outcome.fixed.extend(chosen)
         text = new_text
-        result = check_text(text, path, settings)
+        result = check_text(text, path, settings, run=run)
     outcome.text = text
     outcome.result = result
     return outcome
 
 
-def fix_file(path: str, settings: Settings, unsafe: bool = False,
-             data: Optional[bytes] = None) -> tuple[Optional[FixOutcome], FileResult]:
+def fix_file(path: str, settings: Settings, unsafe: bool = False, data: Optional[bytes] = None,
+             run: Optional[RunContext] = None) -> tuple[Optional[FixOutcome], FileResult]:
     """Fix one file in memory; an unreadable file gets its plain check result and no outcome."""
     try:
         text = decode(data, settings.max_file_size) if data is not None else read_file(path, settings.max_file_size)
     except Unreadable:
-        return None, check_file(path, settings, data=data)
+        return None, check_file(path, settings, data=data, run=run)
     try:
-        outcome = fix_text(text, path, settings, unsafe)
+        outcome = fix_text(text, path, settings, unsafe, run)
     except RecursionError:
-        return None, check_file(path, settings, data=data)
+        return None, check_file(path, settings, data=data, run=run)
     except Exception as error:  # never a traceback: report and go on with the other files
-        return None, FileResult(path, errors=[f"{path}: internal error while fixing: {type(error).__name__}: {error}"])
+        return None, FileResult(path, errors=[internal_error(f"{path}: internal error while fixing", error,
+                                                             settings)])
     return outcome, outcome.result
 
 
@@ -224,81 +223,3 @@ def unified_diff(outcome: FixOutcome) -> str:
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-def _write(path: str, text: str) -> None:
-    # Same file, same mode and owner: write in place, bytes as they were apart from the edits.
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-
-
-def _fixed_summary(fixed: list[Finding]) -> str:
-    counts: dict[str, int] = {}
-    for finding in fixed:
-        counts[finding.rule] = counts.get(finding.rule, 0) + 1
-    return ", ".join(f"{rule}" + (f" x{n}" if n > 1 else "") for rule, n in sorted(counts.items()))
-
-
-def run(paths: list[str], settings: Settings, *, unsafe: bool, diff: bool, fmt: str,
-        output: Optional[str], quiet: bool, color: bool) -> tuple[list[Finding], list[str]]:
-    """`--fix` / `--diff` over `paths`. Returns the findings that decide the exit status
-    (what remains after `--fix`; with `--diff`, nothing changed, so what was found) and
-    the internal errors.
-
-    `--diff` prints only the diff (to standard output or `output`) and writes nothing.
-    `--fix` writes the files, reports the remaining findings in `fmt` and, on standard
-    error, what it fixed. With `-`, the fixed text goes to standard output and the report
-    to standard error.
-    """
-    outcomes: list[FixOutcome] = []
-    found: list[Finding] = []  # before fixing
-    remaining: list[Finding] = []  # after fixing
-    errors: list[str] = []
-    count = 0
-    stdin_text: Optional[str] = None
-    # Fixes are edits of each Dockerfile as written: the file alone, with no build definitions.
-    for path, file_settings, data, _ in plan(paths, settings.replaced(build_definitions=False)).items:
-        count += 1
-        outcome, result = fix_file(path, file_settings, unsafe, data)
-        errors.extend(result.errors)
-        remaining.extend(result.findings)
-        if outcome is None:
-            found.extend(result.findings)
-            continue
-        outcomes.append(outcome)
-        found.extend(outcome.found)
-        if diff:
-            continue
-        if path == "-":
-            stdin_text = outcome.text
-        elif outcome.changed:
-            try:
-                _write(path, outcome.text)
-            except OSError as error:
-                errors.append(f"{path}: cannot write the fixes: {error.strerror or error}")
-                outcome.text = outcome.original
-    findings = sorted(found if diff else remaining, key=lambda f: f.sort_key)
-
-    to_stderr = not diff and "-" in (o.path for o in outcomes)
-    stream: TextIO = open(output, "w", encoding="utf-8") if output else sys.stderr if to_stderr else sys.stdout
-    try:
-        if diff:
-            stream.write("".join(unified_diff(o) for o in outcomes if o.changed))
-        else:
-            render(fmt, Report(__version__, findings, errors, count, color and stream is sys.stdout), stream)
-    finally:
-        if output:
-            stream.close()
-    if stdin_text is not None:
-        sys.stdout.write(stdin_text)
-    if not quiet:
-        changed = [o for o in outcomes if o.changed]
-        fixed = sum(len(o.fixed) for o in changed)
-        if not diff:
-            for o in changed:
-                sys.stderr.write(f"{o.path}: fixed {len(o.fixed)} ({_fixed_summary(o.fixed)})\n")
-        verb, after = ("would fix", "remaining after the fixes") if diff else ("fixed", "remaining")
-        sys.stderr.write(f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {len(changed)} "
-                         f"file{'s' if len(changed) != 1 else ''}; {after}: "
-                         f"{summary(Report(__version__, remaining, errors, count))}\n")
-    return findings, errors

@@ -148,14 +148,13 @@ class Command(Record):
     source it was read from (shared by the commands of one script).
     """
     __slots__ = ("argv", "assignments", "redirects", "connector", "depth", "interpreter", "heredoc_fed", "script",
-                 "derived")
-    _unequal = ("script", "derived")
-    _hidden = ("script", "derived")
+                 "effective", "apk", "index")
+    _unequal = ("script", "effective", "apk", "index")
+    _hidden = ("script", "effective", "apk", "index")
 
     def __init__(self, argv: list[Word], assignments: Optional[list[Word]] = None,
                  redirects: Optional[list[Redirect]] = None, connector: Optional[str] = None, depth: int = 0,
-                 interpreter: str = "sh", heredoc_fed: bool = False, script: Optional[SourceText] = None,
-                 derived: Optional[dict] = None) -> None:
+                 interpreter: str = "sh", heredoc_fed: bool = False, script: Optional[SourceText] = None) -> None:
         self.argv = argv
         self.assignments = [] if assignments is None else assignments
         self.redirects = [] if redirects is None else redirects
@@ -164,24 +163,19 @@ class Command(Record):
         self.interpreter = interpreter
         self.heredoc_fed = heredoc_fed
         self.script = script
-        # Facts derived from the command once and shared by all rules (e.g. its apk call).
-        self.derived = {} if derived is None else derived
+        self.effective = self._unwrapped()  # argv without wrappers (every rule asks)
+        self.apk = None  # the apk call it makes (parsing.apk.ApkCall), set by the parser
+        self.index: Optional[int] = None  # its place in its instruction's `commands`, set by the parser
 
     @property
     def name(self) -> str:
         """Base name of the program run, after wrappers like `sudo`, `env`, `exec`."""
-        args = self.effective_argv()
+        args = self.effective
         return args[0].value.rsplit("/", 1)[-1] if args else ""
 
     def effective_argv(self) -> list[Word]:
-        """The argv without wrappers; remembered, as every rule asks (the parser only
-        ever appends words, so the length tells whether the answer is current)."""
-        remembered = self.derived.get("effective_argv")
-        if remembered is not None and remembered[0] == len(self.argv):
-            return remembered[1]
-        args = self._unwrapped()
-        self.derived["effective_argv"] = (len(self.argv), args)
-        return args
+        """The argv without wrappers (`sudo`, `env X=1`, `exec`, ...)."""
+        return self.effective
 
     def _unwrapped(self) -> list[Word]:
         args = self.argv
@@ -246,16 +240,15 @@ class Instruction(Record):
     inside the ONBUILD; the trigger's `onbuild` leads back to it.
     """
     __slots__ = ("keyword", "start", "end", "args", "flags", "heredocs", "exec_form", "commands", "shell", "env",
-                 "stage", "end_line", "trigger", "onbuild", "derived")
-    _unequal = ("onbuild", "derived")
-    _hidden = ("stage", "onbuild", "derived")
+                 "stage", "end_line", "trigger", "onbuild")
+    _unequal = ("onbuild",)
+    _hidden = ("stage", "onbuild")
 
     def __init__(self, keyword: str, start: Pos, end: Pos, args: SourceText, flags: Optional[list[Flag]] = None,
                  heredocs: Optional[list[Heredoc]] = None, exec_form: Optional[list[Word]] = None,
                  commands: Optional[list[Command]] = None, shell: Optional[list[str]] = None,
                  env: Optional[dict[str, str]] = None, stage: Optional["Stage"] = None, end_line: int = 0,
-                 trigger: Optional["Instruction"] = None, onbuild: Optional["Instruction"] = None,
-                 derived: Optional[dict] = None) -> None:
+                 trigger: Optional["Instruction"] = None, onbuild: Optional["Instruction"] = None) -> None:
         self.keyword = keyword  # upper case: RUN, FROM, ...
         self.start = start  # the keyword
         self.end = end  # after the last character (last terminator line for heredocs)
@@ -270,8 +263,6 @@ class Instruction(Record):
         self.end_line = end_line
         self.trigger = trigger  # ONBUILD only: the instruction it registers for child images
         self.onbuild = onbuild  # a trigger only: the ONBUILD that holds it
-        # Facts derived once and shared by all rules (e.g. what follows each command).
-        self.derived = {} if derived is None else derived
 
     @property
     def shell_name(self) -> str:
@@ -285,13 +276,12 @@ class Instruction(Record):
     def command_index(self, command: Command) -> Optional[int]:
         """Where this very `command` object stands in `commands` (None: not there).
 
-        By identity and from a table built once: `commands.index` compares field by field,
-        which makes a RUN of thousands of commands quadratic.
+        From the index the parser gave it: `commands.index` compares field by field, which
+        makes a RUN of thousands of commands quadratic.
         """
-        positions = self.derived.get("positions")
-        if positions is None or len(positions) != len(self.commands):
-            positions = self.derived["positions"] = {id(c): i for i, c in enumerate(self.commands)}
-        return positions.get(id(command))
+        index = command.index
+        return index if index is not None and index < len(self.commands) and self.commands[index] is command \
+            else None
 
     def flag(self, name: str) -> Optional[Flag]:
         for flag in self.flags:
@@ -447,9 +437,7 @@ class ParseProblem(Record):
 class Dockerfile(Record):
     """The whole parsed file: instructions, stages, directives and problems."""
     __slots__ = ("path", "text", "lines", "instructions", "stages", "directives", "escape", "crlf", "problems",
-                 "global_args", "context_dir", "source_path", "onbuild", "derived")
-    _unequal = ("derived",)
-    _hidden = ("derived",)
+                 "global_args", "context_dir", "source_path", "onbuild")
 
     def __init__(self, path: str, text: str, lines: list[str], instructions: list[Instruction], stages: list[Stage],
                  directives: dict[str, str], escape: str = "\\", crlf: bool = False,
@@ -471,8 +459,6 @@ class Dockerfile(Record):
         # stage built on it holding them (None without triggers). Its build context is the
         # child's, unknown here, so it has no `context_dir`.
         self.onbuild: Optional[Dockerfile] = None
-        # Facts derived from the whole file once and shared by several rules.
-        self.derived: dict = {}
 
     @property
     def final_stage(self) -> Optional[Stage]:

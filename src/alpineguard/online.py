@@ -409,7 +409,7 @@ class Answers(Record):
 
 
 class Registry:
-    """Parallel, time-boxed, cached look-ups for one process."""
+    """Parallel, time-boxed, cached look-ups for one run (in one process: see RunContext)."""
 
     def __init__(self, cache: Optional[DiskCache] = None, python_index: Optional[PythonIndex] = None,
                  npm: Callable[[str], list[dict]] = npm_view, time_box: float = TIME_BOX_SECONDS):
@@ -518,22 +518,15 @@ class Registry:
                        f"({problem}); used the embedded data for {'them' if len(names) > 1 else 'it'}")
         return self.answers
 
+    def look_up(self, python_projects=(), npm_specs=()) -> list[str]:
+        """prefetch(), returning the notes it added: the caller's check reports them, so they
+        travel in the run's result (also from worker processes, each with its own registry)."""
+        known = len(self.answers.notes)
+        self.prefetch(python_projects, npm_specs)
+        return self.answers.notes[known:]
+
     def _note(self, text: str):
         with self._lock:
             if text not in self.answers.notes:
                 self.answers.notes.append(text)
 
-
-_SHARED: Optional[Registry] = None
-
-
-def shared_registry() -> Registry:
-    """The process-wide registry client (its answers serve every rule and file of a run)."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = Registry()
-    return _SHARED
-
-
-def notes() -> list[str]:
-    return list(_SHARED.answers.notes) if _SHARED is not None else []

@@ -1,14 +1,26 @@
-"""Checking many files: discovery plus the engine, in a stable order, in parallel when it pays."""
+"""One run: lint a set of inputs and return a `RunResult`, for every door alike.
+
+The command line (and so the pre-commit hooks), `--fix`/`--diff` and the GitHub Action
+all call `lint`; they differ only in how they present the result and in what they do
+after it. Files are checked in discovery order, in worker processes when there are many;
+the result is the same either way, notes from the workers included. The exit status has
+one definition here.
+"""
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Optional
 
-from .config import Settings
+from .config import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, ConfigFile, Layer, Settings, build_settings, load_config
 from .discovery import definition_names_in, discover, folders_above
 from .engine import FileResult, check_builds, check_file, check_inline, definition_problems
+from .fix import FixOutcome, fix_file
+from .lintcontext import RunContext
+from .model import Finding, Severity
+from .record import Record
+from .rules import REGISTRY
 
 if TYPE_CHECKING:  # the run imports build definitions only when a folder has one
     from .builds.model import Build, DefinitionProblem
@@ -19,8 +31,68 @@ PARALLEL_THRESHOLD = 16
 _CHUNK = 8
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
-# A file to check: its path, settings, the data of `-`, and the builds that use it.
+# A file to check: its path, settings, its bytes when they come from elsewhere (`-`, or
+# the `contents` of a run), and the builds that use it.
 Item = tuple[str, Settings, Optional[bytes], tuple["Build", ...]]
+
+
+def load_settings(command_line: Layer, config: Optional[str] = None, cwd: Optional[str] = None) -> Settings:
+    """The settings of a run: defaults, the config file (`config`, else the nearest one
+    upwards from `cwd`) checked against the registered rules, then `command_line`."""
+    found: Optional[ConfigFile] = load_config(config, cwd, known_rules=REGISTRY)
+    return build_settings(command_line, found)
+
+
+def fails(findings: Iterable[Finding], fail_level: Optional[Severity]) -> bool:
+    """Whether any finding is at or above the fail level (None: never)."""
+    return fail_level is not None and any(f.severity >= fail_level for f in findings)
+
+
+def exit_status(findings: Iterable[Finding], errors: list[str], fail_level: Optional[Severity]) -> int:
+    """2 on an internal error, else 1 when a finding reaches the fail level, else 0."""
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if fails(findings, fail_level) else EXIT_CLEAN
+
+
+class RunResult(Record):
+    """What one run found: a result per file in discovery order (findings before any fix,
+    internal errors, notes) and, when fixing, each fixable file's outcome by path."""
+    __slots__ = ("files", "fixes")
+
+    def __init__(self, files: list[FileResult], fixes: Optional[dict[str, FixOutcome]] = None) -> None:
+        self.files = files
+        self.fixes = {} if fixes is None else fixes
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the run (before any fix), sorted by path, line, column and rule."""
+        return sorted((f for r in self.files for f in r.findings), key=lambda f: f.sort_key)
+
+    @property
+    def remaining(self) -> list[Finding]:
+        """The findings left once the fixes are applied (the findings, when not fixing)."""
+        left = (f for r in self.files
+                for f in (self.fixes[r.path].result.findings if r.path in self.fixes else r.findings))
+        return sorted(left, key=lambda f: f.sort_key)
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for r in self.files for e in r.errors]
+
+    @property
+    def notes(self) -> list[str]:
+        """Notes of every file (registry look-ups that fell back to embedded data), each once."""
+        return list(dict.fromkeys(n for r in self.files for n in r.notes))
+
+    def counts(self) -> dict[Severity, int]:
+        counts = dict.fromkeys(Severity, 0)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    def exit_status(self, fail_level: Optional[Severity], after_fixes: bool = False) -> int:
+        return exit_status(self.remaining if after_fixes else self.findings, self.errors, fail_level)
 
 
 class Plan:
@@ -33,16 +105,18 @@ class Plan:
         self.problems = problems
 
 
-def plan(paths: Iterable[str], settings: Settings, definitions_near: Iterable[str] = ()) -> Plan:
-    """Each file a run covers, in discovery order, with its settings (and the data of `-`)
-    and, unless build definitions are off, the builds of the compose and bake files found.
-    Checking and fixing both walk this list, so they cover the same files the same way.
-    `definitions_near` are more files whose folders (and those above) hold definitions to
-    read, such as changed compose files (`--changed`)."""
+def plan(paths: Iterable[str], settings: Settings, contents: Optional[Mapping[str, bytes]] = None,
+         definitions_near: Iterable[str] = (), definitions=None) -> Plan:
+    """Each file a run covers, in discovery order, with its settings (and the data of `-`,
+    or its bytes in `contents`) and, unless build definitions are off, the builds of the
+    compose and bake files found. `definitions_near` are more files whose folders (and
+    those above) hold definitions to read, such as changed compose files (`--changed`);
+    `definitions`, those a door read itself (see build_definitions)."""
     paths = list(paths)
-    folders: Optional[dict[str, list[str]]] = {} if settings.build_definitions else None
+    folders: Optional[dict[str, list[str]]] = {} if settings.build_definitions and definitions is None else None
     found = list(discover(paths, settings.exclude, folders))
-    definitions = _definitions(paths + list(definitions_near), folders, settings) if folders is not None else None
+    if folders is not None:
+        definitions = _definitions(paths + list(definitions_near), folders, settings)
     items: list[Item] = []
     for path in found:
         if path == "-":
@@ -50,7 +124,7 @@ def plan(paths: Iterable[str], settings: Settings, definitions_near: Iterable[st
             items.append((path, settings, sys.stdin.buffer.read(settings.max_file_size + 1), ()))
         else:
             builds = tuple(definitions.builds_for(path)) if definitions is not None else ()
-            items.append((path, settings.for_path(path), None, builds))
+            items.append((path, settings.for_path(path), (contents or {}).get(path), builds))
     if definitions is None:
         return Plan(items, [], [])
     return Plan(items, list(dict.fromkeys(definitions.inline)), definitions.problems)
@@ -90,61 +164,88 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def check_paths(paths: Iterable[str], settings: Settings, jobs: Optional[int] = None,
-                progress: Optional[Progress] = None, definitions_near: Iterable[str] = ()) -> list[FileResult]:
-    """One result per file found under `paths`, in discovery order (`-` reads stdin).
+def lint(paths: Iterable[str], settings: Settings, *, contents: Optional[Mapping[str, bytes]] = None,
+         fix: Optional[str] = None, jobs: Optional[int] = None, progress: Optional[Progress] = None,
+         run: Optional[RunContext] = None, definitions_near: Iterable[str] = (), definitions=None) -> RunResult:
+    """Check the files found under `paths` (`-` reads standard input; a path in `contents`
+    is checked with those bytes instead of the file's), as their compose and bake builds
+    make them, and the inline Dockerfiles and problems of those build definitions.
 
-    With `jobs` > 1 (default: one per CPU) and enough files, worker processes check them;
-    results come back in the same order, so the report is identical to a serial run's.
+    `definitions_near` and `definitions` are plan()'s. `fix`: None checks only; "safe" or
+    "unsafe" also works out each file's fixed text in memory (nothing is written). With
+    `jobs` > 1 (default: one per CPU) and enough files, worker processes check them; the
+    result is the same as a serial run's.
     """
-    run = plan(paths, settings, definitions_near)
-    items = run.items
+    if fix:  # fixes are edits of each Dockerfile as written: no build definitions
+        settings, definitions = settings.replaced(build_definitions=False), None
+    work = plan(paths, settings, contents, definitions_near, definitions)
     jobs = jobs or default_jobs()
-    if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
-        results = _check_parallel(items, jobs, progress)
+    run = run or RunContext()
+    if jobs > 1 and len(work.items) >= PARALLEL_THRESHOLD:
+        checked = _check_parallel(work.items, fix, jobs, progress)
     else:
-        results = []
-        for item in items:
-            results.append(_check(item))
+        checked = []
+        for item in work.items:
+            checked.append(_check(item, fix, run))
             if progress is not None:
-                progress(len(results), len(items))
-    results += [check_inline(build, settings) for build in run.inline]
-    results += definition_problems(run.problems, settings)
-    return results
+                progress(len(checked), len(work.items))
+    files = [result for result, _ in checked]
+    files += [check_inline(build, settings, run) for build in work.inline]
+    files += definition_problems(work.problems, settings)
+    return RunResult(files, {result.path: outcome for result, outcome in checked if outcome is not None})
 
 
-def _check(item: Item) -> FileResult:
-    path, file_settings, data, builds = item
+_Checked = tuple[FileResult, Optional[FixOutcome]]
+
+
+def _check(item: Item, fix: Optional[str], run: RunContext) -> _Checked:
+    path, settings, data, builds = item
+    if fix is not None:
+        outcome, result = fix_file(path, settings, unsafe=fix == "unsafe", data=data, run=run)
+        if outcome is None:
+            return result, None
+        return FileResult(path, outcome.found, result.errors, result.notes), outcome
     if builds:
-        return check_builds(path, file_settings, list(builds), display_path=path, data=data)
-    return check_file(path, file_settings, display_path=path, data=data)
+        return check_builds(path, settings, list(builds), display_path=path, data=data, run=run), None
+    return check_file(path, settings, display_path=path, data=data, run=run), None
 
 
-def _ignore_interrupts():
+_worker_run: Optional[RunContext] = None  # each worker process's own run state
+
+
+def _start_worker() -> None:
     """Workers leave Ctrl-C to the main process, which stops the run."""
     import signal
+    global _worker_run
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_run = RunContext()
 
 
-def _check_parallel(items: list[Item], jobs: int, progress: Optional[Progress]) -> list[FileResult]:
+def _check_in_worker(job: tuple[Item, Optional[str]]) -> _Checked:
+    return _check(*job, _worker_run or RunContext())
+
+
+def _check_parallel(items: list[Item], fix: Optional[str], jobs: int,
+                    progress: Optional[Progress]) -> list[_Checked]:
+    # Lazy: multiprocessing costs start-up time, and few runs have enough files for workers.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     # fork starts a worker without importing the checker again; elsewhere the platform default.
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-    results: list[FileResult] = []
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
-                               initializer=_ignore_interrupts)
+    results: list[_Checked] = []
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context, initializer=_start_worker)
     try:
-        for result in pool.map(_check, items, chunksize=_CHUNK):
+        for result in pool.map(_check_in_worker, [(item, fix) for item in items], chunksize=_CHUNK):
             results.append(result)
             if progress is not None:
                 progress(len(results), len(items))
     except BrokenProcessPool:
         # A worker died (killed, out of memory): check what it left undone here, one by one.
+        run = RunContext()
         for item in items[len(results):]:
-            results.append(_check(item))
+            results.append(_check(item, fix, run))
             if progress is not None:
                 progress(len(results), len(items))
     finally:

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..config import FAIL_LEVELS
+
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
-FAIL_LEVELS = ("error", "warning", "info", "style", "never")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 DIFFED_EVENTS = ("push", "merge_group")  # annotated, with findings filtered to what they change
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0", "")

@@ -17,20 +17,19 @@ from typing import Optional, TextIO
 
 from .. import __version__
 from ..changed import changed_builds, copies_any, is_definition_file
-from ..config import ConfigError, Settings, build_settings, load_config
+from ..config import EXIT_ERROR, ConfigError, Settings, fail_level
 from ..discovery import is_dockerfile_name
-from ..engine import FileResult, Unreadable, check_builds, check_file, check_text, decode, definition_problems, fails
+from ..engine import FileResult, check_text, definition_problems
+from ..files import Unreadable, decode
 from ..model import Finding, Severity
 from ..report import FORMATS, Report, render
 from ..report.github_format import LEVELS, command, escape_data, escape_property
-from ..rules import REGISTRY
-from ..runner import build_definitions
+from ..runner import build_definitions, exit_status, fails, lint, load_settings
 from .comments import SEVERITY_ICONS, make_entries, message_markdown, place
 from .diff import ChangedFile, Patch, parse_patch
 from .event import ActionError, Context, Inputs, raw_input, read_context, read_inputs
 from .workspace import Git, Head, expand_paths, in_scope, inside, is_dependency_file, open_head
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_SUMMARY_ROWS = 500  # the job summary holds at most 1 MiB per step
 # GitHub shows at most 10 annotations of each level per step and 50 per job ("Problem Matchers",
 # actions/toolkit); the rest are dropped without a word, so the Action counts its own.
@@ -86,6 +85,7 @@ class Linted:
     lines: dict[str, list[str]] = field(default_factory=dict)
     texts: dict[str, Optional[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for the job summary
+    lint_notes: list[str] = field(default_factory=list)  # the run's (registry fall-backs): also as notices
     failed: bool = False  # an API or setup problem: exit status 2
     settings: Optional[Settings] = None
 
@@ -95,34 +95,25 @@ def _lines(data: bytes) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def _lint_bytes(path: str, data: bytes, settings: Settings, linted: Linted, definitions=None) -> FileResult:
-    builds = definitions.builds_for(path) if definitions is not None else []
-    if builds:  # as the compose services and bake targets build it
-        result = check_builds(path, settings.for_path(path), builds, display_path=path, data=data)
-    else:
-        result = check_file(path, settings.for_path(path), display_path=path, data=data)
-    linted.results.append(result)
-    linted.lines[path] = _lines(data)
+def _text(data: bytes, settings: Settings) -> Optional[str]:
     try:
-        linted.texts[path] = decode(data, settings.max_file_size)
+        return decode(data, settings.max_file_size)
     except Unreadable:
-        linted.texts[path] = None
-    return result
+        return None
 
 
 def lint_everything(head: Head, scopes: list[str], settings: Settings, console: Console, why: str) -> Linted:
     linted = Linted(notes=[why])
     console.notice(why)
-    definitions = build_definitions(scopes, settings)
+    paths = []
     for path in head.dockerfiles(scopes, settings.exclude):
         if not inside(head.root, path):
             console.warning(f"{path} points outside the workspace; not checked")
             continue
-        builds = definitions.builds_for(path) if definitions is not None else []
-        result = check_builds(path, settings.for_path(path), builds) if builds else check_file(
-            path, settings.for_path(path))
-        linted.results.append(result)
-        linted.findings += result.findings
+        paths.append(path)
+    run = lint(paths, settings, definitions=build_definitions(scopes, settings))
+    linted.results, linted.findings, linted.lint_notes = run.files, run.findings, run.notes
+    linted.notes += run.notes
     return linted
 
 
@@ -171,12 +162,18 @@ def lint_changes(head: Head, scopes: list[str], settings: Settings, inputs: Inpu
                 linted.lines[result.path] = _lines(data)
                 linted.findings += result.findings
 
+    contents = {path: data for path in targets if (data := head.read(path, settings.max_file_size)) is not None}
+    run = lint(list(contents), settings, contents=contents, definitions=definitions)
+    linted.lint_notes = run.notes
+    linted.notes += run.notes
     patches: dict[str, Optional[Patch]] = {}
-    for path in targets:
-        data = head.read(path, settings.max_file_size)
-        if data is None:
-            continue
-        result = _lint_bytes(path, data, settings, linted, definitions)
+    for result in run.files:
+        path = result.path
+        if path not in contents:
+            continue  # a build definition's own result: its AG004 is above, for changed ones only
+        linted.results.append(result)
+        linted.lines[path] = _lines(contents[path])
+        linted.texts[path] = _text(contents[path], settings)
         changed = path in files
         patch = patch_of(path) if changed else None
         patches[path] = patch
@@ -416,7 +413,7 @@ def _settings(root: str, inputs: Inputs) -> Settings:
     """The config file, then the inputs (they win, as the command line does)."""
     if inputs.config and (os.path.isabs(inputs.config) or not inside(root, inputs.config)):
         raise ActionError("input `config` must be a path inside the workspace")
-    layer: dict = {"fail_level": None if inputs.fail_level == "never" else Severity.parse(inputs.fail_level)}
+    layer: dict = {"fail_level": fail_level(inputs.fail_level)}
     layer["online"] = inputs.online  # on by default in the Action: runners have network, and online is exact
     if inputs.cache_dir:
         if os.path.isabs(inputs.cache_dir) or not inside(root, inputs.cache_dir):
@@ -431,7 +428,7 @@ def _settings(root: str, inputs: Inputs) -> Settings:
     if inputs.target:
         layer["target"] = inputs.target
     try:
-        return build_settings(layer, load_config(inputs.config or None, cwd=root, known_rules=REGISTRY))
+        return load_settings(layer, inputs.config or None, cwd=root)
     except ConfigError as error:
         raise ActionError(str(error)) from None
 
@@ -480,6 +477,8 @@ def run(env: Mapping[str, str], console: Console, clock=None) -> int:
         errors = [e for r in linted.results for e in r.errors]
         for error in errors:
             console.error(error)
+        for note in linted.lint_notes:
+            console.notice(note)
         if inputs.annotations:
             for f in sorted(linted.findings, key=lambda f: (-f.severity, f.sort_key)):
                 console.finding(f)
@@ -493,9 +492,7 @@ def run(env: Mapping[str, str], console: Console, clock=None) -> int:
         console.error(str(error))
         return EXIT_ERROR
     console.write(f"alpineguard: {len(linted.findings)} finding(s) in {len(linted.results)} file(s)")
-    if errors or linted.failed:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    return EXIT_ERROR if linted.failed else exit_status(linted.findings, errors, linted.settings.fail_level)
 
 
 def main() -> int:

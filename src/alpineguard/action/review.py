@@ -21,7 +21,7 @@ from urllib.parse import quote
 import requests
 from github import Auth, Github, GithubException
 
-from ..engine import fails
+from ..runner import fails
 from ..model import Severity
 from .diff import ChangedFile
 from .comments import FINDING_MARKER, REVIEW_MARKER, Entry, marker, review_body

@@ -12,6 +12,7 @@ import json
 import os
 import zlib
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Optional
 
 from ..record import Record
@@ -64,20 +65,31 @@ def _store(path: str, data) -> None:
         pass  # a read-only or missing home folder only costs speed
 
 
+def frozen(value):
+    """`value` with every mapping read-only and every list a tuple: knowledge serves every
+    file of a run, so nothing may change it."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(item) for item in value)
+    return value
+
+
 def load_data(name: str):
-    """Parse one of the package's YAML data files (safe loader only), through the cache."""
+    """Parse one of the package's YAML data files (safe loader only), through the cache;
+    the answer is read-only (see `frozen`)."""
     with open(os.path.join(_HERE, name), "rb") as handle:
         raw = handle.read()
     cached = os.path.join(cache_dir(), "knowledge",
                           f"{name}.{_CACHE_FORMAT}-{zlib.crc32(raw):08x}-{len(raw)}.json")
     try:
         with open(cached, encoding="utf-8") as handle:
-            return json.load(handle, object_hook=_decode)
+            return frozen(json.load(handle, object_hook=_decode))
     except (OSError, ValueError, TypeError):  # missing, or damaged: parse the YAML again
         pass
     data = _parse_yaml(raw)
     _store(cached, data)
-    return data
+    return frozen(data)
 
 
 class AlpineRelease(Record, frozen=True):

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Iterable, Optional
 
 from . import load_data
 from ..deps.versions import specifier_set
 from ..deps.wheels import Release, normalize, releases_from_files
-from ..record import Record
 
 
 def encode_ranges(order: list[str], members: set[str]) -> str:
@@ -34,30 +34,37 @@ def decode_ranges(order: list[str], text: str) -> set[str]:
     return members
 
 
-class ProjectFacts(Record):
-    """What is known about one Python project's files, whatever the source."""
+class ProjectFacts:
+    """What is known about one Python project's files, whatever the source. Immutable once
+    made, as it serves every file of a run: nothing a rule works out is kept here (see
+    lintcontext.RunContext), and equal facts are the same object."""
     __slots__ = ("name", "versions", "sdists", "wheels", "requires_python", "source", "releases", "yanked",
-                 "older_fit", "memo")
-    _unequal = ("memo",)
-    _hidden = ("memo",)
+                 "older_fit")
 
     def __init__(self, name: str, versions: list[str], sdists: set[str], wheels: dict[tuple[str, str], set[str]],
                  requires_python: dict[str, str], source: str,
                  releases: Optional[dict[str, Release]] = None, yanked: frozenset[str] = frozenset(),
                  older_fit: Optional[dict[tuple[str, str], str]] = None) -> None:
-        self.name = name
-        self.versions = versions  # oldest first
-        self.sdists = sdists
-        self.wheels = wheels  # (python, arch) -> versions with a fitting wheel
-        self.requires_python = requires_python  # version -> specifier
-        self.source = source
-        self.releases = {} if releases is None else releases  # online answers: exact for any arch
-        self.yanked = yanked  # pip installs these only for an exact pin
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "versions", tuple(versions))  # oldest first
+        set_field(self, "sdists", frozenset(sdists))
+        # (python, arch) -> versions with a fitting wheel
+        set_field(self, "wheels", MappingProxyType({key: frozenset(v) for key, v in wheels.items()}))
+        set_field(self, "requires_python", MappingProxyType(dict(requires_python)))  # version -> specifier
+        set_field(self, "source", source)
+        # online answers: exact for any arch
+        set_field(self, "releases", MappingProxyType(dict(releases or {})))
+        set_field(self, "yanked", frozenset(yanked))  # pip installs these only for an exact pin
         # (python, arch) -> the newest release older than `versions` with a fitting wheel ("none": no
         # older release has one); absent: not known
-        self.older_fit = {} if older_fit is None else older_fit
-        # Answers worked out from the facts, kept: the same requirements recur in every file.
-        self.memo: dict = {}
+        set_field(self, "older_fit", MappingProxyType(dict(older_fit or {})))
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"ProjectFacts are shared by every file of a run and cannot change ({name})")
+
+    def __repr__(self) -> str:
+        return f"ProjectFacts({self.name!r}, {len(self.versions)} releases, source={self.source!r})"
 
     @property
     def complete(self) -> bool:
@@ -73,13 +80,13 @@ class ProjectFacts(Record):
 
     def supports_python(self, version: str, python: str) -> bool:
         spec = self.requires_python.get(version)
-        if not spec:
-            return True
-        key = ("requires-python", spec, python)
-        if key not in self.memo:
-            specifiers = specifier_set(spec)
-            self.memo[key] = True if specifiers is None else specifiers.contains(python + ".50", prereleases=True)
-        return self.memo[key]
+        return True if not spec else _allows_python(spec, python)
+
+
+@lru_cache(maxsize=1024)  # a pure function of two strings; a few dozen specifiers recur everywhere
+def _allows_python(spec: str, python: str) -> bool:
+    specifiers = specifier_set(spec)
+    return True if specifiers is None else specifiers.contains(python + ".50", prereleases=True)
 
 
 def _embedded_projects() -> dict:
@@ -89,14 +96,15 @@ def _embedded_projects() -> dict:
 @lru_cache(maxsize=1)
 def _wheel_data() -> dict:
     data = _embedded_projects()
-    return {normalize(name): entry for name, entry in (data.get("packages") or {}).items()} | {
-        "__meta__": {"generated": str(data.get("generated", "")), "pythons": data.get("pythons", [])}}
+    return MappingProxyType({normalize(name): entry for name, entry in (data.get("packages") or {}).items()} | {
+        "__meta__": {"generated": str(data.get("generated", "")), "pythons": data.get("pythons", [])}})
 
 
 @lru_cache(maxsize=1)
 def python_build_facts() -> dict[str, dict]:
     """Hand-kept build facts per project (apk build deps, Rust, Alpine package)."""
-    return {normalize(name): entry for name, entry in load_data("musl_python.yaml")["packages"].items()}
+    packages = load_data("musl_python.yaml")["packages"]
+    return MappingProxyType({normalize(name): entry for name, entry in packages.items()})
 
 
 @lru_cache(maxsize=512)
@@ -141,7 +149,7 @@ def online_project(name: str, files: Iterable) -> ProjectFacts:
 @lru_cache(maxsize=1)
 def alpine_pythons() -> dict[str, dict]:
     """Alpine branch -> {"python": "3.12", "unverified": bool} for its python3 package."""
-    return {str(row["branch"]): row for row in load_data("alpine_python.yaml")["releases"]}
+    return MappingProxyType({str(row["branch"]): row for row in load_data("alpine_python.yaml")["releases"]})
 
 
 @lru_cache(maxsize=1)

@@ -78,14 +78,9 @@ def package_name(word: Word) -> str:
     return name
 
 
-def parse_apk(command: Command) -> Optional[ApkCall]:
-    """The apk call `command` makes, or None; read once per command, as every apk rule asks."""
-    if "apk" not in command.derived:
-        command.derived["apk"] = _parse_apk(command)
-    return command.derived["apk"]
-
-
-def _parse_apk(command: Command) -> Optional[ApkCall]:
+def read_apk(command: Command) -> Optional[ApkCall]:
+    """The apk call `command` makes, or None. The parser reads it once per command into
+    `Command.apk`, where every apk rule finds it."""
     argv = command.effective_argv()
     if not argv or argv[0].value.rsplit("/", 1)[-1] != "apk":
         return None
@@ -131,7 +126,7 @@ def _parse_apk(command: Command) -> Optional[ApkCall]:
 
 
 def apk_calls(commands: list[Command]) -> list[ApkCall]:
-    return [call for call in map(parse_apk, commands) if call is not None]
+    return [call for call in (c.apk for c in commands) if call is not None]
 
 
 BUILD_ONLY = frozenset({
@@ -162,7 +157,7 @@ def installed_packages(stage: Stage, before: Optional[Instruction] = None,
             for command in ins.commands if ins.keyword == "RUN" else ():
                 if command is before_command:
                     return state.names
-                state.apply(parse_apk(command))
+                state.apply(command.apk)
     return state.names
 
 

@@ -443,6 +443,8 @@ class _StageBuilder:
             ins.commands = _run_commands(ins, ins.env)
         elif keyword in ("CMD", "ENTRYPOINT") and ins.exec_form is None:
             ins.commands = parse_shell(ins.args, ins.env)
+        for index, command in enumerate(ins.commands):
+            command.index = index
 
     def _arg(self, ins: Instruction, into: dict[str, str], global_scope: bool):
         for word in split_words(ins.args, into if not global_scope else self.global_args):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 from ..model import Command, Pos, Redirect, SourceText, Word
+from .apk import read_apk
 
 SHELLS = frozenset({"sh", "ash", "bash", "dash", "zsh", "ksh", "mksh"})
 
@@ -377,11 +378,29 @@ def tokenize(src: SourceText, env: Mapping[str, str]) -> list["Token"]:
 _SEPARATORS = {"&&", "||", ";", ";;", ";&", "|", "|&", "&", "(", ")", "\n"}
 
 
+class _Pending:
+    """The parts of the simple command being read."""
+    __slots__ = ("argv", "assignments", "redirects")
+
+    def __init__(self) -> None:
+        self.argv: list[Word] = []
+        self.assignments: list[Word] = []
+        self.redirects: list[Redirect] = []
+
+
+def _command(argv: list[Word], assignments: list[Word], redirects: list[Redirect], connector: Optional[str],
+             depth: int, interpreter: str, script: Optional[SourceText]) -> Command:
+    """A finished simple command, with the apk call it makes read once for every rule."""
+    command = Command(argv, assignments, redirects, connector, depth, interpreter, script=script)
+    command.apk = read_apk(command)
+    return command
+
+
 def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
                 interpreter: str = "sh") -> list[Command]:
     """Split shell source into simple commands, reading `sh -c` bodies recursively."""
     commands: list[Command] = []
-    current = Command(argv=[], depth=depth, interpreter=interpreter, script=src)
+    current = _Pending()
     connector: Optional[str] = None
     skip_until: Optional[set[str]] = None  # after `for`/`case`/`select` headers
     case_depth = 0
@@ -389,13 +408,14 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
     def finish(next_connector: Optional[str]):
         nonlocal current, connector
         if current.argv or current.assignments:
-            current.connector = connector
-            commands.append(current)
-            commands.extend(_nested_scripts(current, env))
+            command = _command(current.argv, current.assignments, current.redirects, connector, depth,
+                               interpreter, src)
+            commands.append(command)
+            commands.extend(_nested_scripts(command, env))
             connector = next_connector
         elif next_connector is not None and connector is None and commands:
             connector = next_connector
-        current = Command(argv=[], depth=depth, interpreter=interpreter, script=src)
+        current = _Pending()
 
     tokens = tokenize(src, env)
     index = 0
@@ -519,5 +539,5 @@ def split_words(src: SourceText, env: Mapping[str, str]) -> list[Word]:
 
 def command_from_words(argv: list[Word], env: Mapping[str, str]) -> list[Command]:
     """An exec-form RUN (`RUN ["sh", "-c", "..."]`) as a command, plus any nested script."""
-    command = Command(argv=list(argv), interpreter="exec")
+    command = _command(list(argv), [], [], None, 0, "exec", None)
     return [command] + _nested_scripts(command, env)

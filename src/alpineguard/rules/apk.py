@@ -5,9 +5,9 @@ import re
 from collections.abc import Iterator
 from typing import Optional
 
-from ..config import Settings
+from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Edit, Fix, Instruction, Stage, Word
-from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name, parse_apk
+from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name
 from .edits import command_removal, continuation, editable, remove_word, remove_words
 from .registry import Hit, rule
 
@@ -48,12 +48,12 @@ def _removes_cache(command: Command) -> bool:
     return command.name == "apk" and [w.value for w in argv[1:3]] in (["cache", "clean"], ["cache", "purge"])
 
 
-def _leaves_index(ins: Instruction, call: ApkCall) -> bool:
+def _leaves_index(ctx: FileContext, ins: Instruction, call: ApkCall) -> bool:
     """Whether this apk call leaves a downloaded package index in the RUN's layer: not
     with `--no-cache` or `--no-network` (nothing is fetched), nor when the RUN removes
     the cache after it or mounts a cache or tmpfs over it."""
     return not (call.has("no-cache") or call.has("no-network") or _cache_mounted(ins)
-                or _sequel(ins).removes_cache_after(call.command))
+                or _sequel(ctx, ins).removes_cache_after(call.command))
 
 
 def _later(ins: Instruction, command: Command) -> list[Command]:
@@ -75,7 +75,7 @@ class _Sequel:
         self.last_deleted: dict[str, int] = {}  # package -> index of its last apk del
         for index in range(count - 1, -1, -1):
             command = ins.commands[index]
-            call = parse_apk(command)
+            call = command.apk
             self.removes_cache_from[index] = self.removes_cache_from[index + 1] or _removes_cache(command)
             self.installs_from[index] = self.installs_from[index + 1] or (
                 call is not None and call.subcommand in ("add", "upgrade"))
@@ -96,10 +96,9 @@ class _Sequel:
         return self.last_deleted.get(name, -1) >= self._after(command)
 
 
-def _sequel(ins: Instruction) -> _Sequel:
-    if "apk-sequel" not in ins.derived:
-        ins.derived["apk-sequel"] = _Sequel(ins)
-    return ins.derived["apk-sequel"]
+def _sequel(ctx: FileContext, ins: Instruction) -> _Sequel:
+    """The RUN's sequel, worked out once for every apk rule that asks."""
+    return ctx.derived(_Sequel, ins)
 
 
 def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
@@ -112,13 +111,13 @@ def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
     return remove_word(df, word, argv[argv.index(word) - 1], continuation(df, call.command))
 
 
-def _no_cache_edits(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[list[Edit]]:
+def _no_cache_edits(ctx: FileContext, df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[list[Edit]]:
     """Edits that keep one apk call from leaving the index in the layer: an `apk update`
     that an install follows is dropped; anything else gets `--no-cache` and loses `-U`."""
     if call.has("no-cache"):
         return []
     if call.subcommand == "update":
-        if not _sequel(ins).installs_after(call.command) \
+        if not _sequel(ctx, ins).installs_after(call.command) \
                 or not all(editable(df, w) for w in call.command.argv):
             return None
         return command_removal(df, ins, call.command)
@@ -157,17 +156,17 @@ def _cache_removal_edits(df: Dockerfile, ins: Instruction) -> Optional[list[Edit
     return edits
 
 
-def no_cache_fix(df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[Fix]:
+def no_cache_fix(ctx: FileContext, df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[Fix]:
     """Add `--no-cache` to `call` (or drop the `apk update` it is). Once every apk call of
     the RUN fetches without a cache, a `rm -rf /var/cache/apk/*` in it is pointless and goes
     too; all calls of the RUN are then rewritten at once, so the fixes of several findings
     in one RUN are the same edits and apply together."""
-    own = _no_cache_edits(df, ins, call)
+    own = _no_cache_edits(ctx, df, ins, call)
     if not own:
         return None
     edits = list(own)
-    if _sequel(ins).removes_cache_from[0]:  # the RUN removes the cache somewhere
-        others = [_no_cache_edits(df, ins, other) for other in apk_calls(ins.commands)
+    if _sequel(ctx, ins).removes_cache_from[0]:  # the RUN removes the cache somewhere
+        others = [_no_cache_edits(ctx, df, ins, other) for other in apk_calls(ins.commands)
                   if other is not call and other.subcommand in _INDEX_FETCHING]
         removal = _cache_removal_edits(df, ins)
         if removal and None not in others:
@@ -198,25 +197,26 @@ DL3019 is the same check.""",
       good="RUN apk add --no-cache curl",
       fix="Add `--no-cache` to the apk command; drop `apk update &&` and `-U`/`--update`. When "
           "the RUN also removes `/var/cache/apk`, every apk call in it gets `--no-cache` and the "
-          "removal goes.")
-def apk_cache_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+          "removal goes.",
+      fixes="safe")
+def apk_cache_left(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for _stage, ins, calls in apk_runs(df, final_only=True):
         for call in calls:
-            if call.subcommand not in _INDEX_FETCHING or not _leaves_index(ins, call):
+            if call.subcommand not in _INDEX_FETCHING or not _leaves_index(ctx, ins, call):
                 continue
             if call.subcommand == "update":
-                if not _sequel(ins).installs_after(call.command):
+                if not _sequel(ctx, ins).installs_after(call.command):
                     continue  # AG102 reports a lone update
                 follower = next(c.subcommand for c in apk_calls(_later(ins, call.command))
                                 if c.subcommand in ("add", "upgrade"))
                 yield Hit.at(call.apk_word, "apk update stores the package index in the layer; "
                              f"let the apk {follower} that follows fetch it with --no-cache",
-                             no_cache_fix(df, ins, call))
+                             no_cache_fix(ctx, df, ins, call))
                 continue
             what = " ".join(w.value for w in call.packages[:4]) + (" ..." if len(call.packages) > 4 else "")
             target = f"apk {call.subcommand} {what}".strip()
             yield Hit.at(call.apk_word, f"`{target}` leaves the package index in the layer; add --no-cache",
-                         no_cache_fix(df, ins, call))
+                         no_cache_fix(ctx, df, ins, call))
 
 
 @rule("AG102", "apk-update-own-layer", "warning",
@@ -232,18 +232,20 @@ RUN that needs it. An update that leaves nothing behind is not reported: with
       bad="RUN apk update\nRUN apk add --no-cache curl",
       good="RUN apk add --no-cache curl",
       fix="Remove the lone `apk update` and add `--no-cache` to the `apk add` that follows it in the "
-          "stage (only when the next apk command is that `apk add`: an `apk search` may need the index).")
-def apk_update_own_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+          "stage (only when the next apk command is that `apk add`: an `apk search` may need the index).",
+      fixes="safe")
+def apk_update_own_layer(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for stage, ins, calls in apk_runs(df):
         for call in calls:
-            if call.subcommand == "update" and not _sequel(ins).installs_after(call.command) \
-                    and _leaves_index(ins, call):
+            if call.subcommand == "update" and not _sequel(ctx, ins).installs_after(call.command) \
+                    and _leaves_index(ctx, ins, call):
                 yield Hit.at(call.apk_word, f"apk update at line {call.apk_word.start[0]} installs nothing "
                              "in its RUN: the index is cached in a layer of its own; "
-                             "fold it into apk add --no-cache", _fold_update_fix(df, stage, ins, call))
+                             "fold it into apk add --no-cache", _fold_update_fix(ctx, df, stage, ins, call))
 
 
-def _fold_update_fix(df: Dockerfile, stage: Stage, ins: Instruction, call: ApkCall) -> Optional[Fix]:
+def _fold_update_fix(ctx: FileContext, df: Dockerfile, stage: Stage, ins: Instruction,
+                     call: ApkCall) -> Optional[Fix]:
     """Drop a lone `apk update` when the next apk command of the stage is an `apk add`,
     which then fetches the index itself with `--no-cache`."""
     following = [(later, c) for later in stage.instructions[stage.instructions.index(ins):]
@@ -253,7 +255,7 @@ def _fold_update_fix(df: Dockerfile, stage: Stage, ins: Instruction, call: ApkCa
         return None
     target_ins, target = following[0]
     removal = command_removal(df, ins, call.command)
-    no_cache = _no_cache_edits(df, target_ins, target)
+    no_cache = _no_cache_edits(ctx, df, target_ins, target)
     if removal is None or no_cache is None:
         return None
     return Fix(f"drop the lone `apk update`; the apk add at line {target.apk_word.start[0]} fetches the "
@@ -269,7 +271,7 @@ names, and adds a layer of changed files. Rebuild on a newer base image (a newer
 `alpine:3.NN.x`) to pick up fixes instead.""",
       bad="RUN apk upgrade --no-cache",
       good="FROM alpine:3.24  # rebuild on the newest patch release instead")
-def apk_upgrade(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def apk_upgrade(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for _stage, _ins, calls in apk_runs(df):
         for call in calls:
             if call.subcommand == "upgrade":
@@ -311,8 +313,8 @@ AG105's finding (merge the RUNs).""",
  && pip install -r requirements.txt \\
  && apk del .build-deps""",
       fix="Move the packages into `--virtual .build-deps` and `apk del .build-deps` at the end of the RUN.")
-def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    if is_build_image(df):
+def build_deps_left(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    if is_build_image(ctx, df):
         return
     for stage, ins, calls in apk_runs(df, final_only=True):
         reported: set[str] = set()
@@ -321,8 +323,8 @@ def build_deps_left(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                 continue
             for word in call.packages:
                 name = package_name(word)
-                if (name in reported or not is_build_only(name) or _sequel(ins).deleted_after(call.command, name)
-                        or _deleted_later(df, stage, ins, name) or kept_on_purpose(df, ins, word)):
+                if (name in reported or not is_build_only(name) or _sequel(ctx, ins).deleted_after(call.command, name)
+                        or name in ctx.derived(_deleted_later, ins, df, stage) or kept_on_purpose(ctx, df, ins, word)):
                     continue
                 reported.add(name)
                 # Deleting a -dev package also removes the library it pulled in, unless
@@ -352,12 +354,10 @@ _BUILD_PATH_PARTS = frozenset({".devcontainer", "devcontainer", "ci", ".ci", ".c
 _BUILD_FILE_SUFFIXES = frozenset({"ci", "build", "builder", "dev", "devcontainer", "toolchain", "sdk"})
 
 
-def is_build_image(df: Dockerfile) -> bool:
+def is_build_image(ctx: FileContext, df: Dockerfile) -> bool:
     """Whether the image the file builds is itself for building (a toolchain or CI image),
-    so that compilers and headers in it are its purpose, not leftovers."""
-    if "build-image" not in df.derived:
-        df.derived["build-image"] = _is_build_image(df)
-    return df.derived["build-image"]
+    so that compilers and headers in it are its purpose, not leftovers (once per file)."""
+    return ctx.derived(_is_build_image, df)
 
 
 def _is_build_image(df: Dockerfile) -> bool:
@@ -423,7 +423,7 @@ def _final_program(final: Stage) -> Optional[str]:
     return None
 
 
-def kept_on_purpose(df: Dockerfile, ins: Instruction, word: Word) -> bool:
+def kept_on_purpose(ctx: FileContext, df: Dockerfile, ins: Instruction, word: Word) -> bool:
     """A comment says why the package stays in the image: right above the line that holds
     this package alone inside the RUN, or naming the package in or right above the RUN;
     and it gives a reason to keep it (`needs`, `used by`, `at runtime`, `loads`), not
@@ -439,7 +439,7 @@ def kept_on_purpose(df: Dockerfile, ins: Instruction, word: Word) -> bool:
         if block and _keep_reason(" ".join(block)):
             return True
     name = re.compile(rf"(?<![\w.-]){re.escape(package_name(word))}(?![\w-])")
-    return any(name.search(comment) and _keep_reason(comment) for comment in _comments(df, ins))
+    return any(name.search(comment) and _keep_reason(comment) for comment in ctx.derived(_comments, ins, df))
 
 
 _KEEP_WORDS = re.compile(r"\b(?:needs?|needed|requires?|required|used by|loads?|dlopen|keep|kept|"
@@ -451,16 +451,14 @@ def _keep_reason(comment: str) -> bool:
     return bool(_KEEP_WORDS.search(comment)) and not _BUILD_WORDS.search(comment)
 
 
-def _comments(df: Dockerfile, ins: Instruction) -> list[str]:
-    """Comment lines inside the RUN and in the block right above it."""
-    if "apk-comments" not in ins.derived:
-        lines = df.lines
-        first = ins.start[0] - 1
-        while first > 0 and lines[first - 1].strip().startswith("#"):
-            first -= 1
-        ins.derived["apk-comments"] = [text.strip() for text in lines[first:ins.end_line]
-                                       if text.strip().startswith("#")]
-    return ins.derived["apk-comments"]
+def _comments(ins: Instruction, df: Dockerfile) -> list[str]:
+    """Comment lines inside the RUN and in the block right above it (FileContext.derived
+    works them out once per RUN)."""
+    lines = df.lines
+    first = ins.start[0] - 1
+    while first > 0 and lines[first - 1].strip().startswith("#"):
+        first -= 1
+    return [text.strip() for text in lines[first:ins.end_line] if text.strip().startswith("#")]
 
 
 def _stage_label(stage: Stage) -> str:
@@ -477,7 +475,7 @@ merge the two RUNs (with a virtual package for the build tools). Only the final 
 and the stages it inherits from are checked: a builder stage's layers never ship.""",
       bad="RUN apk add --no-cache gcc\nRUN make && apk del gcc",
       good="RUN apk add --no-cache --virtual .build-deps gcc && make && apk del .build-deps")
-def apk_del_later_layer(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def apk_del_later_layer(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for stage in df.stages:
         if not stage.uses_apk or not stage.feeds_final:
             continue
@@ -519,8 +517,9 @@ changes. A virtual package names the set once: `apk add --virtual .build-deps ..
       good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps",
       fix="Rewrite to `apk add --virtual .build-deps ...` and `apk del .build-deps` (a free name), "
           "where one apk add installs only packages that the apk del removes: a virtual package "
-          "would take packages meant to stay with it.")
-def apk_del_repeats_list(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+          "would take packages meant to stay with it.",
+      fixes="safe")
+def apk_del_repeats_list(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for _stage, ins, calls in apk_runs(df):
         added: dict[str, int] = {}  # package -> line of the `apk` word that added it
         adds: list[ApkCall] = []
@@ -590,8 +589,8 @@ whose purpose is building (see AG104). An undefined virtual package is reported 
 on a plain `alpine` base: other images may define the ones a child deletes.""",
       bad="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make",
       good="RUN apk add --no-cache --virtual .build-deps gcc musl-dev && make && apk del .build-deps")
-def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    build_image = is_build_image(df)
+def virtual_not_deleted(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    build_image = is_build_image(ctx, df)
     for stage in df.stages:
         if not stage.uses_apk:
             continue
@@ -608,8 +607,8 @@ def virtual_not_deleted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
                                                     if is_build_only(package_name(w))))
                     if (current is stage and stage.feeds_final and build_only and not build_image
                             and not kept_virtual(virtual.value, len(build_only), len(call.packages))
-                            and not _sequel(ins).deleted_after(call.command, virtual.value)
-                            and not _deleted_later(df, stage, ins, virtual.value)):
+                            and not _sequel(ctx, ins).deleted_after(call.command, virtual.value)
+                            and virtual.value not in ctx.derived(_deleted_later, ins, df, stage)):
                         yield Hit.at(virtual, f"virtual package `{virtual.value}` holds build tools "
                                      f"({_listing(build_only, 4)}) but is never deleted; "
                                      f"add `apk del {virtual.value}` at the end of this RUN")
@@ -637,23 +636,21 @@ def kept_virtual(name: str, build_only: int, packages: int) -> bool:
     return not _BUILD_VIRTUAL.search(name) and build_only * 2 < packages
 
 
-def _deleted_later(df: Dockerfile, stage: Stage, ins: Instruction, name: str) -> bool:
-    """Whether a later RUN of this stage or of a stage built on it deletes `name` (AG105's
-    finding then, with the right advice: merge the RUNs)."""
-    if "apk-deleted-later" not in ins.derived:
-        deleted: set[str] = set()
-        for current in df.stages:
-            if not current.feeds_final or stage not in current.lineage():
-                continue  # a deletion in a stage that never ships frees nothing that ships
-            runs = current.instructions
-            if current is stage:
-                runs = runs[runs.index(ins) + 1:]
-            for run in runs:
-                if run.keyword == "RUN":
-                    deleted.update(package_name(w) for call in apk_calls(run.commands)
-                                   if call.subcommand == "del" for w in call.packages)
-        ins.derived["apk-deleted-later"] = deleted
-    return name in ins.derived["apk-deleted-later"]
+def _deleted_later(ins: Instruction, df: Dockerfile, stage: Stage) -> set[str]:
+    """The packages a later RUN of this stage or of a stage built on it deletes (AG105's
+    finding then, with the right advice: merge the RUNs); FileContext.derived keeps them."""
+    deleted: set[str] = set()
+    for current in df.stages:
+        if not current.feeds_final or stage not in current.lineage():
+            continue  # a deletion in a stage that never ships frees nothing that ships
+        runs = current.instructions
+        if current is stage:
+            runs = runs[runs.index(ins) + 1:]
+        for run in runs:
+            if run.keyword == "RUN":
+                deleted.update(package_name(w) for call in apk_calls(run.commands)
+                               if call.subcommand == "del" for w in call.packages)
+    return deleted
 
 
 def _listing(names: list[str], most: int) -> str:
@@ -679,7 +676,7 @@ Mixed into a stable branch they break on the next `apk upgrade` or base image up
 Use a release that ships the package, or build it yourself.""",
       bad="RUN apk add --no-cache --repository=https://dl-cdn.alpinelinux.org/alpine/edge/testing foo",
       good="RUN apk add --no-cache foo")
-def apk_edge_repository(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def apk_edge_repository(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for stage, _ins, calls in apk_runs(df):
         if stage.image.tag == "edge" and stage.image.name == "alpine":
             continue
@@ -720,7 +717,7 @@ package or repository goes unnoticed. Add the repository's public key to
 nothing was downloaded.""",
       bad="RUN apk add --no-cache --allow-untrusted /tmp/foo.apk",
       good="COPY keys/ /etc/apk/keys/\nRUN apk add --no-cache /tmp/foo.apk")
-def apk_allow_untrusted(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def apk_allow_untrusted(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for _stage, _ins, calls in apk_runs(df):
         for call in calls:
             word = call.options.get("allow-untrusted")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from ..config import Settings
 from ..images import is_alpine_tagged, official_name
 from ..knowledge import branch_key, is_end_of_life, newest_supported, release_info
+from ..lintcontext import FileContext
 from ..model import Dockerfile, Edit, Fix, ImageKind, ImageRef, Pos, Stage
 from .registry import Hit, rule
 
@@ -63,16 +64,17 @@ an official parent in a repository an official image is built from: the release 
 pinned, or not, where that image is built.""",
       bad="FROM python:3.12-alpine",
       good="FROM python:3.12-alpine3.24",
-      fix="Unsafe: the published tag that pins the release the floating tag points at "
-          "(`alpine:3.NN`, `python:3.12-alpine3.NN`); none where only a digest can pin it.")
-def alpine_release_floating(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    newest = newest_supported(settings.as_of).branch
+      fix="The published tag that pins the release the floating tag points at "
+          "(`alpine:3.NN`, `python:3.12-alpine3.NN`); none where only a digest can pin it.",
+      fixes="unsafe")
+def alpine_release_floating(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    newest = newest_supported(ctx.settings.as_of).branch
     for stage in _direct_alpine_stages(df):
         image, word = stage.image, stage.image_word
         if stage.alpine_release or image.digest or not image.resolved or not is_alpine_tagged(image):
             continue
         verdict = _floating(image, newest)
-        if verdict is None or _built_alongside(image, df, settings):
+        if verdict is None or _built_alongside(image, df, ctx.settings):
             continue
         suggestion, advice = verdict
         via = f" (from {word.raw})" if word.expanded else ""
@@ -164,19 +166,19 @@ embedded table of official image tags knows (or bounds by the date of that build
 reported when that release is past its support.""",
       bad="FROM python:3.11-alpine3.18",
       good="FROM python:3.11-alpine3.24")
-def alpine_release_eol(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    newest = newest_supported(settings.as_of).branch
+def alpine_release_eol(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    newest = newest_supported(ctx.settings.as_of).branch
     for stage in _direct_alpine_stages(df):
         branch = stage.alpine_release
         start, end = _tag_position(stage)
         if branch:
-            if not is_end_of_life(branch, settings.as_of):
+            if not is_end_of_life(branch, ctx.settings.as_of):
                 continue
             yield Hit(start, end, f"Alpine {branch} (`{stage.image.text}`) reached end of support"
                       f"{_eol_date(branch)}; move to {newest}")
             continue
         ended = _ended(stage.image)
-        if ended is None or not ended.release or not is_end_of_life(ended.release, settings.as_of):
+        if ended is None or not ended.release or not is_end_of_life(ended.release, ctx.settings.as_of):
             continue
         release = f"Alpine {ended.release} or older" if ended.at_most else f"Alpine {ended.release}"
         when = "" if ended.at_most else _eol_date(ended.release)
@@ -233,7 +235,7 @@ an unknown image, or an old tag of an official image whose listing never said wh
 distribution it was built on (neo4j 3.4 was Alpine-based; its tag does not say so).""",
       bad="FROM python:3.12-alpine3.24\nRUN apt-get update && apt-get install -y curl",
       good="FROM python:3.12-alpine3.24\nRUN apk add --no-cache curl")
-def wrong_package_manager(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def wrong_package_manager(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for stage in df.stages:
         if stage.kind not in (ImageKind.ALPINE, ImageKind.APK_GLIBC, ImageKind.NON_APK) or stage.root.kind_inferred:
             continue  # an inferred kind comes from the apk calls themselves: nothing to hold them against

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Optional
 
-from ..config import Settings
 from ..deps.common import StageFiles, cwd_at, env_at, musl_runs
 from ..knowledge.musl import go_facts
+from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Instruction, Stage, Word
 from ..parsing.apk import installed_packages
 from .registry import Hit, rule
@@ -78,7 +78,7 @@ earlier in the same RUN or in the stage or its ancestors.""",
       bad="FROM golang:1.23-alpine\nRUN go test -race ./...",
       good="FROM golang:1.23-alpine\nRUN apk add --no-cache gcc musl-dev && go test -race ./...",
       fix="`apk add --no-cache gcc musl-dev` before the build (in a builder stage).")
-def go_cgo_no_toolchain(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def go_cgo_no_toolchain(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     files = StageFiles(df)
     for stage, ins, command in musl_runs(df):
         if command.name != "go":

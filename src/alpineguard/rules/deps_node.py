@@ -5,10 +5,10 @@ import re
 from collections.abc import Iterator
 from typing import Optional
 
-from ..config import Settings
 from ..deps.common import StageFiles, env_at, musl_runs, target_archs
 from ..deps.node import NodeDeps, NodeInstall, NodePackage, version_key
 from ..knowledge.musl import node_facts
+from ..lintcontext import FileContext
 from ..model import Dockerfile, Instruction, Stage
 from ..parsing.apk import installed_packages
 from ..record import Record
@@ -115,13 +115,7 @@ def _where(package: NodePackage) -> str:
 
 
 def _node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeInstall]]:
-    """The npm/yarn/pnpm installs of musl stages, read once for AG402 and AG403."""
-    if "node_installs" not in df.derived:
-        df.derived["node_installs"] = _read_node_installs(df)
-    return df.derived["node_installs"]
-
-
-def _read_node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeInstall]]:
+    """The npm/yarn/pnpm installs of musl stages (AG402 and AG403 read them once: FileContext.derived)."""
     reader = NodeDeps(StageFiles(df))
     found = []
     for stage, ins, command in musl_runs(df):
@@ -131,10 +125,10 @@ def _read_node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeIn
     return found
 
 
-def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]]:
+def _verdicts(found, ctx: FileContext) -> dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]]:
     """One verdict per (package, version, Node major): embedded facts first, the registry for the rest."""
     verdicts: dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]] = {}
-    cpus_all = sorted({_NPM_CPU.get(a, a) for stage, _, _ in found for a in target_archs(stage, settings)})
+    cpus_all = sorted({_NPM_CPU.get(a, a) for stage, _, _ in found for a in target_archs(stage, ctx.settings)})
     unknown = []
     for stage, _, install in found:
         node = stage_node_major(stage)
@@ -146,9 +140,8 @@ def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str], Optio
             if verdicts[key] is None and (package.has_install_script or not package.at.file
                                           or package.at.file.endswith("package.json")):
                 unknown.append((package, node))
-    if settings.online and unknown:
-        from ..online import shared_registry
-        registry = shared_registry()
+    if ctx.settings.online and unknown:
+        registry = ctx.run.registry()
         specs: dict[str, list] = {}
         for package, node in unknown:
             spec = f"{package.name}@{package.version}" if package.version else package.name
@@ -156,9 +149,11 @@ def _verdicts(found, settings: Settings) -> dict[tuple[str, Optional[str], Optio
                 specs.setdefault(spec, []).append((package, node))
         wanted = {(p.name, p.version) for p, _ in unknown}
         if len(wanted) > _ONLINE_NPM_LIMIT:
-            registry._note(f"asked the npm registry about the first {_ONLINE_NPM_LIMIT} of {len(wanted)} "
-                           "unknown packages with install scripts")
-        answers = registry.prefetch(npm_specs=specs)
+            ctx.note(f"asked the npm registry about the first {_ONLINE_NPM_LIMIT} of {len(wanted)} "
+                     "unknown packages with install scripts")
+        for note in registry.look_up(npm_specs=specs):
+            ctx.note(note)
+        answers = registry.answers
         for spec, uses in specs.items():
             for package, node in uses if spec in answers.npm else ():
                 verdicts[(package.name, package.version, node)] = online_verdict(answers.npm[spec], cpus_all,
@@ -201,17 +196,17 @@ word for packages from a file (the message names file and line).""",
       good="FROM node:22-alpine\nENV PUPPETEER_SKIP_DOWNLOAD=true PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium-browser\n"
            "RUN apk add --no-cache chromium && npm install puppeteer",
       fix="Use the Alpine package (chromium, chromium-chromedriver) and skip the download, or a glibc base image.")
-def npm_glibc_binary(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def npm_glibc_binary(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for stage, ins, command in musl_runs(df):
         browser = NodeDeps.browser_install(command)
         if browser is not None:
             facts = node_facts().get("playwright", {})
             yield Hit.at(browser.word, f"`playwright install` downloads browser builds for glibc that do not run "
                          f"on Alpine: {facts.get('workaround', {}).get('hint', 'use a glibc base image')}")
-    found = _node_installs(df)
+    found = ctx.derived(_node_installs, df)
     if not found:
         return
-    verdicts = _verdicts(found, settings)
+    verdicts = _verdicts(found, ctx)
     for stage, ins, install in found:
         env = env_at(ins, install.command)
         installed = installed_packages(stage)
@@ -249,13 +244,13 @@ script always compiles). An architecture only some targets lack is named.""",
            "&& apk del .gyp",
       fix="Install python3 make g++ in a virtual package before the install and delete it after, or use a package "
           "with musl prebuilds.")
-def node_native_no_toolchain(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    found = _node_installs(df)
+def node_native_no_toolchain(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    found = ctx.derived(_node_installs, df)
     if not found:
         return
-    verdicts = _verdicts(found, settings)
+    verdicts = _verdicts(found, ctx)
     for stage, ins, install in found:
-        cpus = [_NPM_CPU.get(a, a) for a in target_archs(stage, settings)]
+        cpus = [_NPM_CPU.get(a, a) for a in target_archs(stage, ctx.settings)]
         missing = _toolchain_missing(installed_packages(stage, before=ins, before_command=install.command))
         if not missing:
             continue

@@ -13,6 +13,7 @@ from ..deps.wheels import ARCH_PLATFORM, PYTHONS
 from ..knowledge import branch_key, newest_supported
 from ..knowledge.musl import (ProjectFacts, alpine_pythons, embedded_project, official_python_default,
                               online_project, python_build_facts)
+from ..lintcontext import FileContext, RunContext
 from ..model import Dockerfile, Instruction, Severity, Stage
 from ..parsing.apk import installed_packages
 from ..record import Record
@@ -131,18 +132,24 @@ def _exact(spec) -> Optional[str]:
     return next((s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version), None)
 
 
+def _candidates(facts: ProjectFacts, spec_text: str, python: str, exact: bool) -> list[str]:
+    """The releases a specifier allows that support the image's Python, oldest first: pip
+    takes a yanked release only for an exact pin, and pre-releases only when pinned."""
+    spec = specifier_set(spec_text)
+    return [v for v in facts.versions if (exact or v not in facts.yanked)
+            and spec.contains(v, prereleases=exact) and facts.supports_python(v, python)]
+
+
 def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, python: str,
-             archs: list[str]) -> Optional[Gap]:
+             archs: list[str], run: Optional[RunContext] = None) -> Optional[Gap]:
+    """The architectures whose wheel pip misses for `requirement`; `run` keeps what other
+    files of the run ask again (a fresh one when not given)."""
+    run = run or RunContext()
     spec = _specifier(requirement, call.constraints)
     if spec is None:
         return None
-    exact = _exact(spec) is not None
-    key = ("candidates", str(spec), python, exact)
-    if key not in facts.memo:
-        # pip takes a yanked release only for an exact pin, and pre-releases only when pinned
-        facts.memo[key] = [v for v in facts.versions if (exact or v not in facts.yanked)
-                           and spec.contains(v, prereleases=exact) and facts.supports_python(v, python)]
-    candidates = facts.memo[key]
+    # The same requirements recur in every file of a run: work the candidates out once.
+    candidates = run.remembered(_candidates, facts, str(spec), python, _exact(spec) is not None)
     if not candidates:
         return None if facts.complete else _older_gap(requirement, spec, facts, python, archs)
     missing, chosen = [], None
@@ -163,9 +170,9 @@ def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, pyt
 
 
 def _gap_on_every_python(requirement: PyRequirement, call: PipCall, facts: ProjectFacts,
-                         archs: list[str]) -> Optional[Gap]:
+                         archs: list[str], run: RunContext) -> Optional[Gap]:
     """For a stage whose Python is not known: a gap only if every CPython the data covers has it."""
-    gaps = [find_gap(requirement, call, facts, python, archs) for python in PYTHONS]
+    gaps = [find_gap(requirement, call, facts, python, archs, run) for python in PYTHONS]
     if not all(gaps) or len({(tuple(g.missing), g.no_sdist) for g in gaps}) != 1:
         return None
     return gaps[-1]
@@ -227,7 +234,7 @@ def _and(items: list[str]) -> str:
 
 
 def _message(gap: Gap, python: StagePython, archs: list[str], toolchain_missing: list[str],
-             build: dict) -> tuple[str, Severity]:
+             build: dict, fell_back: bool) -> tuple[str, Severity]:
     req = gap.requirement
     name = req.name
     where = f" ({req.at.describe()})" if req.at.describe() else ""
@@ -274,7 +281,7 @@ def _message(gap: Gap, python: StagePython, archs: list[str], toolchain_missing:
     if remedies:
         text += ": " + "; or ".join(remedies)
     if gap.facts.source != "package index":
-        text += f" [{gap.facts.source}]"
+        text += f" [{gap.facts.source}{'; registry look-up failed' if fell_back else ''}]"
     return text, severity
 
 
@@ -291,21 +298,29 @@ def _toolchain_missing(installed: set[str], python: StagePython, build: dict) ->
     return missing
 
 
-def _facts_for(names: set[str], settings: Settings) -> dict[str, ProjectFacts]:
+def _facts_for(names: set[str], ctx: FileContext) -> tuple[dict[str, ProjectFacts], set[str]]:
+    """What is known about each project: the registry's answer with `--online`, else the
+    embedded data; and the projects whose look-up failed (they fell back to the data)."""
     facts: dict[str, ProjectFacts] = {}
-    if settings.online and names:
-        from ..online import shared_registry
-        answers = shared_registry().prefetch(python_projects=names)
+    if ctx.settings.online and names:
+        registry = ctx.run.registry()
+        for note in registry.look_up(python_projects=names):
+            ctx.note(note)
         for name in names:
-            if name in answers.python:
-                facts[name] = online_project(name, answers.python[name])
+            if name in registry.answers.python:
+                facts[name] = ctx.run.remembered(_online_facts, name, registry)
+    fell_back = set()
     for name in names - facts.keys():
         embedded = embedded_project(name)
         if embedded is not None:
-            if settings.online:
-                embedded.source += "; registry look-up failed"
             facts[name] = embedded
-    return facts
+            if ctx.settings.online:
+                fell_back.add(name)
+    return facts, fell_back
+
+
+def _online_facts(name: str, registry) -> ProjectFacts:
+    return online_project(name, registry.answers.python[name])
 
 
 @rule("AG401", "pip-no-musl-wheel", "warning",
@@ -362,7 +377,7 @@ configured index about every package.""",
       good="FROM python:3.12-alpine\nRUN pip install psycopg2-binary==2.9.9",
       fix="Upgrade to a release with musllinux wheels, use Alpine's py3-* package with Alpine's python3, or "
           "install the build deps in a virtual package and delete it in the same RUN.")
-def pip_no_musl_wheel(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def pip_no_musl_wheel(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     files = StageFiles(df)
     reader = PythonDeps(files)
     found: list[tuple[Stage, Instruction, PipCall]] = []
@@ -373,25 +388,25 @@ def pip_no_musl_wheel(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
     if not found:
         return
     names = {r.name for _, _, call in found for r in call.requirements}
-    facts = _facts_for(names, settings)
+    facts, fell_back = _facts_for(names, ctx)
     build_facts = python_build_facts()
     for stage, ins, call in found:
-        archs = target_archs(stage, settings)
+        archs = target_archs(stage, ctx.settings)
         installed = installed_packages(stage, before=ins, before_command=call.command)
-        python = stage_python(stage, ins, settings, call.command.name, frozenset(installed))
+        python = stage_python(stage, ins, ctx.settings, call.command.name, frozenset(installed))
         seen: set[str] = set()
         for requirement in call.requirements:
             project = facts.get(requirement.name)
             if project is None or requirement.name in seen:
                 continue
-            gap = find_gap(requirement, call, project, python.version, archs) if python.version else \
-                _gap_on_every_python(requirement, call, project, archs)
+            gap = find_gap(requirement, call, project, python.version, archs, ctx.run) if python.version else \
+                _gap_on_every_python(requirement, call, project, archs, ctx.run)
             if gap is None:
                 continue
             seen.add(requirement.name)
             build = build_facts.get(requirement.name, {})
             missing_tools = _toolchain_missing(installed, python, build)
-            message, severity = _message(gap, python, archs, missing_tools, build)
+            message, severity = _message(gap, python, archs, missing_tools, build, requirement.name in fell_back)
             if severity is Severity.WARNING and call.builds_wheels:
                 continue
             yield Hit.at(requirement.at.word, message, severity=severity)

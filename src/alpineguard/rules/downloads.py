@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Optional
 
-from ..config import Settings
 from ..deps.common import musl_runs
 from ..knowledge.musl import download_facts
+from ..lintcontext import FileContext
 from ..model import Dockerfile, Stage, Word
 from ..parsing.apk import apk_calls, installed_packages, package_name
 from ..parsing.shell import split_words
@@ -116,8 +116,8 @@ downloads themselves, which are that layer and not glibc programs.""",
       bad="FROM alpine:3.20\nRUN wget https://example.org/rg-14.1.0-x86_64-unknown-linux-gnu.tar.gz",
       good="FROM alpine:3.20\nRUN wget https://example.org/rg-14.1.0-x86_64-unknown-linux-musl.tar.gz",
       fix="Download the musl (or static) build, or install the Alpine package.")
-def glibc_binary_download(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    fetched = _fetched(df)
+def glibc_binary_download(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    fetched = ctx.derived(_fetched, df)  # once for AG405 and AG406
     for stage, word, row in fetched.glibc:
         if _compat(stage, fetched.layers):
             continue
@@ -139,10 +139,10 @@ installed with `apk add`) are a full glibc beside musl, built outside Alpine: re
 once per stage, at the first package downloaded.""",
       bad="FROM alpine:3.20\nRUN apk add --no-cache gcompat",
       good="FROM alpine:3.20\nRUN apk add --no-cache tool  # the Alpine build of the tool")
-def glibc_compat_shim(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def glibc_compat_shim(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     compat = set(download_facts()["compat_packages"])
     served: dict[int, list[str]] = {}
-    fetched = _fetched(df)
+    fetched = ctx.derived(_fetched, df)  # once for AG405 and AG406
     for stage, word, _row in fetched.glibc:
         served.setdefault(id(stage), []).append(_file_name(word.value))
     for stage_id, (_stage, words) in fetched.layers.items():

@@ -14,6 +14,7 @@ from ..context import workdir_after
 from ..deps.common import workdir_at
 from ..images import image_matches
 from ..knowledge import branch_key, load_data
+from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.shell import command_from_words, parse_shell, parsed_shell, split_words
@@ -427,12 +428,12 @@ the Dockerfile sets no ENTRYPOINT; `require_init` off (platforms that inject one
       bad='FROM alpine:3.20\nCOPY app.js /srv/\nCMD ["node", "/srv/app.js"]',
       good='FROM alpine:3.20\nRUN apk add --no-cache tini\nCOPY app.js /srv/\n'
            'ENTRYPOINT ["/sbin/tini", "--"]\nCMD ["node", "/srv/app.js"]')
-def no_init(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def no_init(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     stage = _final_alpine(df)
-    if not settings.require_init or stage is None:
+    if not ctx.settings.require_init or stage is None:
         return
     running = process(stage)
-    if running.entrypoint is None and (running.cmd is None or _base_runs_init(stage, settings)):
+    if running.entrypoint is None and (running.cmd is None or _base_runs_init(stage, ctx.settings)):
         return
     if running.pid1 is None or any(init_family(w.value) for w in running.programs()):
         return
@@ -463,8 +464,8 @@ with `exec: "tini": executable file not found`. s6-overlay's `/init` comes from 
 extracted in a RUN and is not checked. Images known to bring an init are not checked.""",
       bad='FROM alpine:3.20\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["app"]',
       good='FROM alpine:3.20\nRUN apk add --no-cache tini\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["app"]')
-def init_not_installed(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    for call in _init_calls(df, settings):
+def init_not_installed(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    for call in _init_calls(df, ctx.settings):
         if not call.providers:
             yield Hit.at(call.word, f"`{call.word.value}` is started but the image never installs "
                          f"{call.family}: add `apk add --no-cache {call.family}` or COPY it in")
@@ -480,9 +481,10 @@ Dockerfile puts the binary there, and the container fails to start. A bare name 
 up in the image's PATH.""",
       bad='FROM alpine:3.20\nRUN apk add --no-cache tini\nENTRYPOINT ["/usr/bin/tini", "--"]',
       good='FROM alpine:3.20\nRUN apk add --no-cache tini\nENTRYPOINT ["/sbin/tini", "--"]',
-      fix="Unsafe: use the path where the image has the init (the package's path, or where it is copied).")
-def init_wrong_path(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
-    for call in _init_calls(df, settings):
+      fix="Use the path where the image has the init (the package's path, or where it is copied).",
+      fixes="unsafe")
+def init_wrong_path(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
+    for call in _init_calls(df, ctx.settings):
         if call.providers and not call.found:
             target = call.providers[0]
             yield Hit.at(call.word, f"`{call.word.value}` does not exist in the image: {call.family} is at "
@@ -521,8 +523,9 @@ that BusyBox before 1.28 keeps the shell is reported in alpinelinux/docker-alpin
       bad="ENTRYPOINT node server.js",
       good='ENTRYPOINT ["node", "server.js"]',
       fix="Rewrite to exec form when the command is a plain word list (no variables, globs or operators); "
-          "unsafe for an ENTRYPOINT while a CMD is in force, which exec form then passes as arguments.")
-def shell_form_entrypoint(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+          "unsafe for an ENTRYPOINT while a CMD is in force, which exec form then passes as arguments.",
+      fixes="mixed")
+def shell_form_entrypoint(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     stage = _final_alpine(df)
     if stage is None:
         return

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Optional
 
-from ..config import Settings
 from ..images import image_matches
 from ..knowledge import load_data
+from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, ImageRef, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.dockerfile import shebang_interpreter
@@ -258,7 +258,7 @@ heredoc, `RUN <<EOF bash`, `bash -c '...'`) is not checked; `sh -c '...'` bodies
 scripts and command substitutions are. Here-document bodies that are data are not.""",
       bad="RUN for f in /etc/{passwd,group}; do cat $f; done",
       good="RUN for f in /etc/passwd /etc/group; do cat $f; done")
-def bashism_in_busybox_sh(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def bashism_in_busybox_sh(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     for stage in _checked_stages(df, known_base=False):
         for ins in stage.instructions:
             if ins.keyword != "RUN":
@@ -304,7 +304,7 @@ those known to install bash (`postgres`, `wordpress`, `ghost`, `maven`, `influxd
 ship bash, and gets no finding.""",
       bad='FROM alpine:3.20\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]',
       good='FROM alpine:3.20\nRUN apk add --no-cache bash\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]')
-def shell_not_installed(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+def shell_not_installed(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     shells = _userland()["shells"]
     for stage in _checked_stages(df, known_base=True):
         for ins in stage.instructions:
@@ -406,8 +406,9 @@ it inherits from counts. As for AG502, only stages on `alpine` or an official im
 Alpine variant are checked: a third-party base may ship shadow.""",
       bad="FROM alpine:3.20\nRUN useradd -m -u 1000 app",
       good="FROM alpine:3.20\nRUN adduser -D -u 1000 app",
-      fix="Unsafe: rewrite useradd/groupadd to BusyBox adduser -D / addgroup (defaults differ slightly).")
-def shadow_tools_missing(df: Dockerfile, settings: Settings) -> Iterator[Hit]:
+      fix="Rewrite useradd/groupadd to BusyBox adduser -D / addgroup (defaults differ slightly).",
+      fixes="unsafe")
+def shadow_tools_missing(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     shadow = _userland()["shadow"]
     for stage in _checked_stages(df, known_base=True):
         for ins in stage.instructions:
