@@ -89,7 +89,8 @@ class Fault:
 
 
 class FakeGitHub:
-    def __init__(self, owner="octo-org", repo="service", number=7, token="ghs_fakeTOKENvalue123456", page_size=2):
+    def __init__(self, owner="octo-org", repo="service", number=7, token="ghs_fakeTOKENvalue123456", page_size=2,
+                 poll_interval=0.01):
         self.owner, self.repo, self.number, self.token = owner, repo, number, token
         self.page_size = page_size  # small, so a few files already span pages
         self.files: list[dict] = []
@@ -111,7 +112,9 @@ class FakeGitHub:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll: shutdown waits for it, at every test's teardown.
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": poll_interval},
+                         daemon=True).start()
 
     def close(self):
         self.server.shutdown()

@@ -11,13 +11,10 @@ import pytest
 import yaml
 
 from alpineguard.action.event import read_inputs
-from conftest import REPO, lint
+from conftest import NETWORK_TROUBLE, REPO, lint
 
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 LOCK = (REPO / "requirements-action.txt").read_text()
-NETWORK_TROUBLE = ("NewConnectionError", "Failed to establish a new connection", "Temporary failure in name resolution",
-                   "Name or service not known", "Network is unreachable", "ConnectTimeout", "Read timed out",
-                   "No route to host", "ProxyError")
 
 
 def test_alpineguard_reports_nothing_on_the_action_image():
@@ -72,6 +69,7 @@ def _runtime_requirements() -> list[str]:
     return project["dependencies"] + project["optional-dependencies"]["action"]
 
 
+@pytest.mark.registry
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 def test_the_lock_installs_with_require_hashes_from_musllinux_wheels_for_the_image_python(tmp_path, arch):
     """What the image's `pip install --require-hashes` does, for both architectures. Needs the

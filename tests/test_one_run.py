@@ -107,7 +107,8 @@ def test_cli_diff_and_action_agree_on_findings_and_status(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     (tmp_path / "event.json").write_text(json.dumps({"ref": "refs/heads/main"}))
     (tmp_path / "out").write_text("")
-    env.update({"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+    # An event with no diff: the Action checks every Dockerfile, as the command line does.
+    env.update({"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
                 "GITHUB_REPOSITORY": "octo-org/service", "GITHUB_API_URL": "http://127.0.0.1:9",
                 "GITHUB_WORKSPACE": str(workspace), "GITHUB_OUTPUT": str(tmp_path / "out"),
                 "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "INPUT_FAIL-LEVEL": "warning",

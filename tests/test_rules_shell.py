@@ -71,6 +71,7 @@ ACCEPTED = [
 ]
 
 
+@pytest.mark.apt
 @pytest.mark.parametrize("script,construct", FLAGGED, ids=[s for s, _ in FLAGGED])
 def test_flagged_construct_breaks_in_busybox_ash(busybox, script, construct):
     bash = run(["bash"], script)
@@ -84,6 +85,7 @@ def test_flagged_construct_breaks_in_busybox_ash(busybox, script, construct):
     assert f"`{construct}`" in found[0].message
 
 
+@pytest.mark.apt
 @pytest.mark.parametrize("script", ACCEPTED)
 def test_accepted_construct_works_in_busybox_ash(busybox, script):
     bash = run(["bash"], script)
@@ -93,6 +95,7 @@ def test_accepted_construct_works_in_busybox_ash(busybox, script):
     assert findings(f"FROM alpine:3.20\nRUN {script}\n", "AG501") == []
 
 
+@pytest.mark.apt
 def test_curl_expands_the_braces_ash_leaves_in_its_urls(busybox, curl, tmp_path):
     for name in ("a", "b"):
         (tmp_path / name).write_text(name.upper())
@@ -104,6 +107,7 @@ def test_curl_expands_the_braces_ash_leaves_in_its_urls(busybox, curl, tmp_path)
     assert len(findings(globoff, "AG501")) == 1
 
 
+@pytest.mark.apt
 def test_busybox_is_real(busybox):
     version = subprocess.run([busybox], capture_output=True, text=True).stdout.split("\n", 1)[0]
     assert version.startswith("BusyBox v1."), version
