@@ -12,7 +12,7 @@ import json
 import os
 import zlib
 from functools import lru_cache
-from types import MappingProxyType
+from collections.abc import Mapping
 from typing import Optional
 
 from ..record import Record
@@ -65,11 +65,31 @@ def _store(path: str, data) -> None:
         pass  # a read-only or missing home folder only costs speed
 
 
+class ReadOnly(Mapping):
+    """A read-only view of a parsed mapping; what it holds is read-only when read (lists as
+    tuples). Lazy, as freezing every entry of a large data file up front costs start-up."""
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict) -> None:
+        self._data = data
+
+    def __getitem__(self, key):
+        return frozen(self._data[key])
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"ReadOnly({self._data!r})"
+
+
 def frozen(value):
-    """`value` with every mapping read-only and every list a tuple: knowledge serves every
-    file of a run, so nothing may change it."""
+    """`value` read-only: knowledge serves every file of a run, so nothing may change it."""
     if isinstance(value, dict):
-        return MappingProxyType({key: frozen(item) for key, item in value.items()})
+        return ReadOnly(value)
     if isinstance(value, list):
         return tuple(frozen(item) for item in value)
     return value
