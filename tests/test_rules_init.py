@@ -86,7 +86,8 @@ def test_official_entrypoint_scripts_hand_pid1_to_their_cmd():
 
 @pytest.mark.parametrize("cmd", ['["java", "-jar", "/app.jar"]', '["dotnet", "App.dll"]', '["nginx", "-g", "daemon off;"]',
                                  '["php-fpm83", "-F"]', '["postgres"]', '["gunicorn", "app:app"]',
-                                 '["/usr/bin/supervisord", "-n"]', '["traefik"]', '["mvn"]'])
+                                 '["/usr/bin/supervisord", "-n"]', '["traefik"]', '["mvn"]',
+                                 '["neo4j", "console"]'])
 def test_programs_that_handle_sigterm_as_pid1(cmd):
     assert findings(f"FROM alpine:3.20\nCMD {cmd}\n", "AG301") == []
 

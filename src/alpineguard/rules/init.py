@@ -393,7 +393,7 @@ Node.js, CPython, Ruby, PHP's CLI, shells and unknown programs install no SIGTER
 handler: `docker stop` waits its timeout and then kills, and zombies can pile up. An init
 (tini, dumb-init, s6-overlay `/init`, catatonit) as ENTRYPOINT does both. Programs known
 to handle SIGTERM themselves are not reported (`knowledge/pid1.yaml`):
-- the JVM: `java`, `jshell`, and the official images' `mvn` and `gradle`, which exec java;
+- the JVM: `java`, `jshell`, and the official images' `mvn`, `gradle` and `neo4j` (console mode), which exec java;
 - .NET: `dotnet`;
 - the Erlang VM: `erl`, `iex`, `elixir`, `mix`, `rabbitmq-server`;
 - Go programs: `traefik`, `caddy`, `frankenphp`, `consul`, `vault`, `nomad`, `etcd`,
