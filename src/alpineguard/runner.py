@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Optional
 from .config import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, ConfigFile, Layer, Settings, build_settings, load_config
 from .discovery import definition_names_in, discover, folders_above
 from .engine import FileResult, check_builds, check_file, check_inline, definition_problems
-from .fix import FixOutcome, fix_file
 from .lintcontext import RunContext
 from .model import Finding, Severity
 from .record import Record
 from .rules import REGISTRY
 
-if TYPE_CHECKING:  # the run imports build definitions only when a folder has one
+if TYPE_CHECKING:  # build definitions are imported only when a folder has one, fixing only for --fix/--diff
     from .builds.model import Build, DefinitionProblem
+    from .fix import FixOutcome
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -195,12 +195,13 @@ def lint(paths: Iterable[str], settings: Settings, *, contents: Optional[Mapping
     return RunResult(files, {result.path: outcome for result, outcome in checked if outcome is not None})
 
 
-_Checked = tuple[FileResult, Optional[FixOutcome]]
+_Checked = tuple[FileResult, Optional["FixOutcome"]]
 
 
 def _check(item: Item, fix: Optional[str], run: RunContext) -> _Checked:
     path, settings, data, builds = item
     if fix is not None:
+        from .fix import fix_file  # lazy: fixing (and difflib) costs a plain check's start-up about 3 ms
         outcome, result = fix_file(path, settings, unsafe=fix == "unsafe", data=data, run=run)
         if outcome is None:
             return result, None
