@@ -121,7 +121,7 @@ def test_the_path_check_tells_inside_from_outside(source, depth, leaving):
 @pytest.mark.skipif(not conftest._SIBLINGS_KNOWN, reason="the checkout stands in / or directly in the "
                     "temporary folder, where its siblings cannot be told apart from scratch files")
 def test_reading_beside_the_checkout_is_refused_for_the_whole_session():
-    beside = REPO.parent / "shared" / "spec" / "cli.md"
+    beside = REPO.parent / "beside-the-checkout" / "notes.md"
     assert outside_repository(str(beside))
     assert not outside_repository(str(REPO / "tests" / "data" / "README.md"))
     with pytest.raises(OutsideRepository):
