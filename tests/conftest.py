@@ -80,9 +80,9 @@ NETWORK_TROUBLE = ("NewConnectionError", "Failed to establish a new connection",
 
 def lint(text: str, select: str | None = None, path: str = "Dockerfile", dedent: bool = True, **options):
     """Findings for `text` (dedented), optionally only the rules whose ID starts with `select`."""
-    settings = Settings(**{"as_of": AS_OF, **options})
     if select:
-        settings.select = tuple(select.split(","))
+        options["select"] = tuple(select.split(","))
+    settings = Settings(**{"as_of": AS_OF, **options})
     source = textwrap.dedent(text).lstrip("\n") if dedent else text
     result = check_text(source, path, settings)
     assert not result.errors, result.errors

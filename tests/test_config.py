@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import textwrap
 
 import pytest
 from conftest import run_module
 
 from alpineguard.cli import build_parser, settings_from
-from alpineguard.config import ConfigError, build_settings, glob_matches, load_config
+from alpineguard.config import ConfigError, Settings, build_settings, glob_matches, load_config
 from alpineguard.model import Severity
 
 LEAKY = "FROM alpine:3.21\nRUN apk add gcc\n"  # AG101 at 2:5 and AG104 at 2:13
@@ -114,6 +115,31 @@ def test_command_line_wins_and_mappings_merge(repo):
     assert run_module("--fail-level", "warning", "-q", "Dockerfile", cwd=repo).returncode == 1
     args = build_settings({"build_args": {"B": "cli"}}, load_config(cwd=str(repo))).build_args
     assert args == {"A": "file", "B": "cli"}
+
+
+def test_settings_are_read_only_once_made(repo):
+    """One run's files, builds and workers share the settings: nothing may change them after the fact."""
+    build_args = {"A": "1"}
+    settings = Settings(select=("AG1",), build_args=build_args, severity={"AG101": Severity.ERROR})
+    with pytest.raises(AttributeError, match="read-only"):
+        settings.select = ("AG2",)
+    with pytest.raises(TypeError):
+        settings.build_args["A"] = "2"
+    with pytest.raises(TypeError):
+        settings.severity["AG104"] = Severity.STYLE
+    build_args["A"] = "changed by the caller"
+    assert settings.build_args == {"A": "1"}
+    changed = settings.replaced(select=("AG2",), build_args={"B": "2"})
+    assert (changed.select, dict(changed.build_args), settings.select) == (("AG2",), {"B": "2"}, ("AG1",))
+    with pytest.raises(TypeError, match="no selct"):
+        settings.replaced(selct=("AG2",))
+    assert pickle.loads(pickle.dumps(settings)) == settings  # as worker processes receive them
+    write(repo, ".alpineguard.yaml", "build-args: {A: file}\noverrides: {legacy: {ignore: [AG101]}}\n")
+    loaded = build_settings({"build_args": {"B": "cli"}}, load_config(cwd=str(repo)))
+    for each in (loaded, loaded.for_path(str(repo / "legacy" / "Dockerfile"))):
+        with pytest.raises(AttributeError):
+            each.ignore = ()
+    assert loaded.for_path(str(repo / "legacy" / "Dockerfile")).ignore == ("AG101",)
 
 
 def test_explicit_config_file(repo, tmp_path_factory):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Optional
 
 from .model import Severity
@@ -14,8 +15,16 @@ DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64")
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 
 
+def _read_only(mapping: Optional[Mapping]) -> Mapping:
+    """A read-only copy (a view the caller's dict cannot change behind the settings' back)."""
+    if isinstance(mapping, MappingProxyType):
+        return mapping
+    return MappingProxyType(dict(mapping or {}))
+
+
 class Settings(Record):
-    """Everything one run (or one file, after per-path overrides) is checked with."""
+    """Everything one run (or one file, after per-path overrides) is checked with; read-only
+    once made, its mappings too: a run's files, builds and worker processes share it."""
     __slots__ = ("select", "ignore", "severity", "fail_level", "build_args", "target", "platforms", "as_of",
                  "context", "online", "alpine_images", "glibc_images", "init_images", "require_init",
                  "max_file_size", "inline_ignores", "exclude", "named_contexts", "build_definitions", "compose_files",
@@ -35,38 +44,28 @@ class Settings(Record):
                  build_definitions: bool = True, compose_files: tuple[str, ...] = (), bake_files: tuple[str, ...] = (),
                  compose_profiles: tuple[str, ...] = (), repository: Optional[str] = None, debug: bool = False,
                  path_settings: Optional["PathSettings"] = None) -> None:
-        self.select = select
-        self.ignore = ignore
-        self.severity = {} if severity is None else severity
-        self.fail_level = fail_level  # None: never fail
-        self.build_args = {} if build_args is None else build_args
-        self.target = target
-        self.platforms = platforms
-        self.as_of = dt.date.today() if as_of is None else as_of
-        self.context = context
-        self.online = online
-        self.alpine_images = alpine_images
-        self.glibc_images = glibc_images
-        self.init_images = init_images
-        self.require_init = require_init
-        self.max_file_size = max_file_size
-        self.inline_ignores = inline_ignores
-        self.exclude = exclude  # globs skipped when searching folders
-        self.named_contexts = {} if named_contexts is None else named_contexts  # from a build definition
-        self.build_definitions = build_definitions  # read compose and bake files
-        self.compose_files = compose_files  # named compose files (default: found as docker compose does)
-        self.bake_files = bake_files
-        self.compose_profiles = compose_profiles  # empty: every service
-        self.repository = repository  # owner/name the files belong to; None: their checkout's git remote
-        self.debug = debug  # internal errors carry their traceback
-        self.path_settings = path_settings
+        values = (select, ignore, _read_only(severity), fail_level, _read_only(build_args), target, platforms,
+                  dt.date.today() if as_of is None else as_of, context, online, alpine_images, glibc_images,
+                  init_images, require_init, max_file_size, inline_ignores, exclude, _read_only(named_contexts),
+                  build_definitions, compose_files, bake_files, compose_profiles, repository, debug, path_settings)
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Settings are read-only once made (one run's files share them): "
+                             f"use replaced({name}=...) for a changed copy")
+
+    def __reduce__(self):
+        """Pickled for worker processes as the arguments that make it again (in __slots__ order)."""
+        return Settings, tuple(dict(v) if isinstance(v, MappingProxyType) else v
+                                 for v in (getattr(self, name) for name in self.__slots__))
 
     def replaced(self, **changes) -> "Settings":
         """A copy with some attributes changed (the settings of one build of a file)."""
-        copy = Settings.__new__(Settings)
-        for name in self.__slots__:
-            setattr(copy, name, changes[name] if name in changes else getattr(self, name))
-        return copy
+        unknown = set(changes) - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"Settings have no {', '.join(sorted(unknown))}")
+        return Settings(**{name: changes[name] if name in changes else getattr(self, name) for name in self.__slots__})
 
     def rule_enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(p) for p in self.select):
@@ -378,12 +377,12 @@ def load_config(explicit: Optional[str] = None, cwd: Optional[str] = None,
         folder = parent
 
 
-def _apply(settings: Settings, layer: Layer) -> None:
+def _merged(fields: dict, layer: Layer) -> dict:
+    """`fields` (Settings arguments) with `layer` applied on top."""
+    merged = dict(fields)
     for attribute, value in layer.items():
-        if attribute in _MERGED:
-            setattr(settings, attribute, {**getattr(settings, attribute), **value})
-        else:
-            setattr(settings, attribute, value)
+        merged[attribute] = {**merged.get(attribute, {}), **value} if attribute in _MERGED else value
+    return merged
 
 
 def _relative_posix(path: str, root: str) -> str:
@@ -419,10 +418,10 @@ class PathSettings(Record):
         if not matching:
             return self.base
         if matching not in self._built:
-            settings = Settings()
+            fields: dict = {}
             for layer in (self.config.layer, *(self.config.overrides[i][1] for i in matching), self.command_line):
-                _apply(settings, layer)
-            self._built[matching] = settings
+                fields = _merged(fields, layer)
+            self._built[matching] = Settings(**fields)
         return self._built[matching]
 
 
@@ -438,15 +437,16 @@ def _discovery_excludes(globs: Iterable[str], root: str) -> tuple[str, ...]:
 
 def build_settings(command_line: Layer, config: Optional[ConfigFile]) -> Settings:
     """Defaults, then the config file, then the command line (which wins)."""
-    settings = Settings()
+    fields: dict = {}
     if config is not None:
-        _apply(settings, config.layer)
+        fields = _merged(fields, config.layer)
         # Definition files the config names are relative to its folder.
-        settings.compose_files = tuple(os.path.join(config.root, p) for p in settings.compose_files)
-        settings.bake_files = tuple(os.path.join(config.root, p) for p in settings.bake_files)
-    _apply(settings, command_line)
+        for attribute in ("compose_files", "bake_files"):
+            fields[attribute] = tuple(os.path.join(config.root, p) for p in fields.get(attribute, ()))
+    fields = _merged(fields, command_line)
     if config is not None:
-        settings.exclude = _discovery_excludes(settings.exclude, config.root)
-        if config.overrides:
-            settings.path_settings = PathSettings(config, command_line, settings)
+        fields["exclude"] = _discovery_excludes(fields.get("exclude", ()), config.root)
+    settings = Settings(**fields)
+    if config is not None and config.overrides:
+        settings = settings.replaced(path_settings=PathSettings(config, command_line, settings))
     return settings
