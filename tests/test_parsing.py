@@ -4,6 +4,7 @@ import textwrap
 from alpineguard.images import ImageClassifier
 from alpineguard.model import ImageKind
 from alpineguard.parsing.dockerfile import parse_dockerfile, parse_image_ref
+from alpineguard.parsing.shell import ShellReadings
 
 
 def parse(text, dedent=True, **kwargs):
@@ -122,6 +123,22 @@ def test_exec_form_run_and_nested_shell():
     commands = df.instructions[1].commands
     assert argvs(df.instructions[1]) == [["/bin/sh", "-ec", "apk add curl"], ["apk", "add", "curl"]]
     assert commands[1].argv[2].start == (2, 33)
+
+
+def test_shell_readings_are_found_by_the_variables_values_not_by_the_mapping_object():
+    """The parser keeps its readings of the scripts for the rules: a mapping with the same
+    values finds them; one changed since, or with other values, is read anew, never stale."""
+    readings = ShellReadings()
+    df = parse_dockerfile("FROM alpine:3.22\nARG PKG=curl\nRUN apk add $PKG\n", readings=readings)
+    run = df.stages[0].instructions[-1]
+    tokens, commands = readings.read(run.args, dict(run.env))  # equal values, another object
+    assert commands is run.commands
+    env = dict(run.env)
+    assert readings.read(run.args, env)[1] is run.commands
+    env["PKG"] = "wget"  # the same object, changed
+    assert [w.value for w in readings.read(run.args, env)[1][0].argv] == ["apk", "add", "wget"]
+    assert [w.value for w in readings.read(run.args, {"PKG": "jq"})[1][0].argv] == ["apk", "add", "jq"]
+    assert readings.read(run.args, run.env) == (tokens, run.commands)  # the parser's reading is still there
 
 
 def test_variables_expand_from_arg_and_env_with_field_splitting():

@@ -63,7 +63,8 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
     ctx = FileContext(settings, run)
     result = FileResult(path, notes=ctx.notes)
     classifier = ctx.run.remembered(ImageClassifier, settings.alpine_images, settings.glibc_images)
-    df = parse_dockerfile(text, path, settings.build_args, settings.target, classifier, settings.named_contexts)
+    df = parse_dockerfile(text, path, settings.build_args, settings.target, classifier, settings.named_contexts,
+                          ctx.shell)
     df.source_path = source_path
     df.context_dir = settings.context or (os.path.dirname(os.path.abspath(source_path)) if source_path else None)
     if settings.rule_enabled("AG001"):

@@ -3,10 +3,10 @@
 `RunContext`: what one run shares across its files, in one process: the `--online`
 registry client and its answers, and results worked out once from immutable knowledge.
 Worker processes each have their own. `FileContext`: what the rules of one file share:
-the settings the file is checked with, facts derived once for every rule that asks, and
-the notes that travel with the file's result (a registry look-up that fell back to the
-embedded data). Knowledge objects and the model are never written to: what a rule works
-out and wants to keep goes here.
+the settings the file is checked with, facts derived once for every rule that asks, its
+scripts read as shell (by the parser, for the rules), and the notes that travel with the
+file's result (a registry look-up that fell back to the embedded data). Knowledge objects
+and the model are never written to: what a rule works out and wants to keep goes here.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Optional, TypeVar
 
 from .config import Settings
+from .parsing.shell import ShellReadings
 
 if TYPE_CHECKING:  # only for the annotation: online is imported when --online asks
     from .online import Registry
@@ -49,13 +50,14 @@ class RunContext:
 
 
 class FileContext:
-    """The settings, derived facts and notes of one file's check."""
-    __slots__ = ("settings", "run", "notes", "_derived")
+    """The settings, derived facts, shell readings and notes of one file's check."""
+    __slots__ = ("settings", "run", "notes", "shell", "_derived")
 
     def __init__(self, settings: Settings, run: Optional[RunContext] = None) -> None:
         self.settings = settings
         self.run = RunContext() if run is None else run
         self.notes: list[str] = []
+        self.shell = ShellReadings()  # the file's scripts as the parser read them, and as rules read them again
         self._derived: dict[tuple, tuple[object, object]] = {}
 
     def derived(self, derive: Callable[..., Fact], subject: Subject, *more: object) -> Fact:

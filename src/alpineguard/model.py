@@ -72,17 +72,14 @@ class SourceText:
     """A string whose every character remembers where it stands in the file.
 
     `origins[i]` is the (line, column) of `text[i]`; `end` is the position just after
-    the last character, so an empty tail still has a place to point at. `shell_parse`
-    keeps (env, tokens, commands) of its last reading as shell (parsing/shell.py), so
-    rules that look at shell syntax do not lex the same script again.
+    the last character, so an empty tail still has a place to point at.
     """
-    __slots__ = ("text", "origins", "end", "shell_parse")
+    __slots__ = ("text", "origins", "end")
 
     def __init__(self, text: str, origins: list[Pos], end: Pos):
         self.text = text
         self.origins = origins
         self.end = end
-        self.shell_parse = None
 
     def pos(self, index: int) -> Pos:
         return self.origins[index] if index < len(self.origins) else self.end

@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..model import (Command, Dockerfile, Flag, Heredoc, ImageKind, ImageRef, Instruction,
                      ParseProblem, Pos, SourceText, Stage, Word)
-from .shell import SHELLS, command_from_words, expand_variables, parse_shell, split_words
+from .shell import SHELLS, ShellReadings, command_from_words, expand_variables, parse_shell, split_words
 
 KNOWN_INSTRUCTIONS = frozenset({
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
@@ -386,8 +386,9 @@ def _env_splitter():
 
 class _StageBuilder:
     def __init__(self, build_args: Mapping[str, Optional[str]], classify: Classifier, problems: list[ParseProblem],
-                 named_contexts: Mapping[str, Optional[str]]):
+                 named_contexts: Mapping[str, Optional[str]], readings: Optional[ShellReadings]):
         self.build_args = build_args
+        self.readings = readings
         self.named_contexts = named_contexts
         self.classify = classify
         self.problems = problems
@@ -439,10 +440,9 @@ class _StageBuilder:
                 self.problems.append(ParseProblem("SHELL takes a JSON array, e.g. SHELL [\"/bin/ash\", \"-c\"]",
                                                   ins.start, ins.end))
         elif keyword == "RUN":
-            # ins.env, a copy no later ENV changes: rules find the parse by this very mapping.
-            ins.commands = _run_commands(ins, ins.env)
+            ins.commands = _run_commands(ins, ins.env, self.readings)
         elif keyword in ("CMD", "ENTRYPOINT") and ins.exec_form is None:
-            ins.commands = parse_shell(ins.args, ins.env)
+            ins.commands = parse_shell(ins.args, ins.env, readings=self.readings)
         for index, command in enumerate(ins.commands):
             command.index = index
 
@@ -536,11 +536,11 @@ def shebang_interpreter(body: SourceText) -> Optional[str]:
     return program
 
 
-def _run_commands(ins: Instruction, env: Mapping[str, str]) -> list[Command]:
+def _run_commands(ins: Instruction, env: Mapping[str, str], readings: Optional[ShellReadings]) -> list[Command]:
     shell_name = ins.shell_name
     if ins.exec_form is not None:
-        return command_from_words(ins.exec_form, env) if ins.exec_form else []
-    commands = parse_shell(ins.args, env, interpreter=shell_name)
+        return command_from_words(ins.exec_form, env, readings) if ins.exec_form else []
+    commands = parse_shell(ins.args, env, interpreter=shell_name, readings=readings)
     if not ins.heredocs:
         return commands
     bodies = {doc.delimiter: doc for doc in ins.heredocs}
@@ -557,7 +557,7 @@ def _run_commands(ins: Instruction, env: Mapping[str, str]) -> list[Command]:
         feeders = [(shebang_interpreter(doc.body) or shell_name, doc.body) for doc in ins.heredocs]
     for interpreter, body in feeders:
         if interpreter in SHELLS:
-            nested = parse_shell(body, env, interpreter=interpreter)
+            nested = parse_shell(body, env, interpreter=interpreter, readings=readings)
             for command in nested:
                 command.heredoc_fed = True
             commands.extend(nested)
@@ -566,10 +566,12 @@ def _run_commands(ins: Instruction, env: Mapping[str, str]) -> list[Command]:
 
 def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[Mapping[str, Optional[str]]] = None,
                      target: Optional[str] = None, classify: Classifier = _unknown,
-                     named_contexts: Optional[Mapping[str, Optional[str]]] = None) -> Dockerfile:
+                     named_contexts: Optional[Mapping[str, Optional[str]]] = None,
+                     readings: Optional[ShellReadings] = None) -> Dockerfile:
     """The model of one Dockerfile. `build_args` fill its ARGs (None: passed, value unknown);
     `target` is the stage built; `named_contexts` maps a name FROM may use to the image that
-    replaces it (None: a context that is no image)."""
+    replaces it (None: a context that is no image); `readings` keeps what reading its
+    scripts as shell found, for the rules."""
     if text.startswith("\ufeff"):
         text = text[1:]
     crlf = "\r\n" in text
@@ -593,7 +595,7 @@ def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[M
 
     splitter = _Splitter(lines, escape, first)
     builder = _StageBuilder(build_args or {}, classify, problems,
-                            {name.lower(): image for name, image in (named_contexts or {}).items()})
+                            {name.lower(): image for name, image in (named_contexts or {}).items()}, readings)
     instructions: list[Instruction] = []
     for keyword, start, keyword_end, args, end_line, heredocs in splitter.instructions():
         upper = keyword.upper()

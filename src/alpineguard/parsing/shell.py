@@ -396,9 +396,36 @@ def _command(argv: list[Word], assignments: list[Word], redirects: list[Redirect
     return command
 
 
+class ShellReadings:
+    """The scripts of one file read as shell, so that the rules looking at shell syntax do not
+    lex a script the parser already read: tokens and commands by the script (matched by
+    identity and kept alive, as parts of the model are) and by the values of the variables
+    it was read with (a changed or another mapping with other values is read anew)."""
+    __slots__ = ("_read",)
+
+    def __init__(self) -> None:
+        self._read: dict[tuple, tuple[SourceText, list[_Token], list[Command]]] = {}
+
+    @staticmethod
+    def _key(src: SourceText, env: Mapping[str, str]) -> tuple:
+        return id(src), frozenset(env.items())
+
+    def keep(self, src: SourceText, env: Mapping[str, str], tokens: list[_Token], commands: list[Command]) -> None:
+        self._read[self._key(src, env)] = (src, tokens, commands)
+
+    def read(self, src: SourceText, env: Mapping[str, str]) -> tuple[list[_Token], list[Command]]:
+        """The tokens and commands of `src` read as shell with `env`: kept ones, else read now."""
+        found = self._read.get(self._key(src, env))
+        if found is None:
+            parse_shell(src, env, readings=self)
+            found = self._read[self._key(src, env)]
+        return found[1], found[2]
+
+
 def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
-                interpreter: str = "sh") -> list[Command]:
-    """Split shell source into simple commands, reading `sh -c` bodies recursively."""
+                interpreter: str = "sh", readings: Optional[ShellReadings] = None) -> list[Command]:
+    """Split shell source into simple commands, reading `sh -c` bodies recursively; with
+    `readings`, keep the tokens and commands of each script read there."""
     commands: list[Command] = []
     current = _Pending()
     connector: Optional[str] = None
@@ -411,7 +438,7 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
             command = _command(current.argv, current.assignments, current.redirects, connector, depth,
                                interpreter, src)
             commands.append(command)
-            commands.extend(_nested_scripts(command, env))
+            commands.extend(_nested_scripts(command, env, readings))
             connector = next_connector
         elif next_connector is not None and connector is None and commands:
             connector = next_connector
@@ -467,18 +494,9 @@ def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
                 continue
         current.argv.extend(words)
     finish(None)
-    src.shell_parse = (env, tokens, commands)
+    if readings is not None:
+        readings.keep(src, env, tokens, commands)
     return commands
-
-
-def parsed_shell(src: SourceText, env: Mapping[str, str]) -> tuple[list["Token"], list[Command]]:
-    """The tokens and commands of `src` read as shell with `env`: those parsing already
-    produced when it read `src` with this very `env`, else read now."""
-    cached = src.shell_parse
-    if cached is not None and cached[0] is env:
-        return cached[1], cached[2]
-    commands = parse_shell(src, env)
-    return src.shell_parse[1], commands
 
 
 def _is_case_pattern(tokens: list[_Token], index: int) -> bool:
@@ -515,14 +533,14 @@ def _shell_script_argument(command: Command) -> Optional[tuple[str, Word]]:
     return None
 
 
-def _nested_scripts(command: Command, env: Mapping[str, str]) -> list[Command]:
+def _nested_scripts(command: Command, env: Mapping[str, str], readings: Optional[ShellReadings]) -> list[Command]:
     found = _shell_script_argument(command)
     if found is None:
         return []
     shell, script = found
     if len(script.origins) != len(script.value):
         return []
-    inner = parse_shell(script.source(), env, depth=command.depth + 1, interpreter=shell)
+    inner = parse_shell(script.source(), env, depth=command.depth + 1, interpreter=shell, readings=readings)
     if inner:
         inner[0].connector = ";"
     return inner
@@ -537,7 +555,8 @@ def split_words(src: SourceText, env: Mapping[str, str]) -> list[Word]:
     return words
 
 
-def command_from_words(argv: list[Word], env: Mapping[str, str]) -> list[Command]:
+def command_from_words(argv: list[Word], env: Mapping[str, str],
+                       readings: Optional[ShellReadings] = None) -> list[Command]:
     """An exec-form RUN (`RUN ["sh", "-c", "..."]`) as a command, plus any nested script."""
     command = _command(list(argv), [], [], None, 0, "exec", None)
-    return [command] + _nested_scripts(command, env)
+    return [command] + _nested_scripts(command, env, readings)

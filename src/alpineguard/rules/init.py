@@ -17,7 +17,7 @@ from ..knowledge import branch_key, load_data
 from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
-from ..parsing.shell import command_from_words, parse_shell, parsed_shell, split_words
+from ..parsing.shell import ShellReadings, command_from_words, parse_shell, split_words
 from ..record import Record
 from .registry import Hit, rule
 
@@ -237,7 +237,8 @@ class _Pid1(Record):
         return self.argv[0]
 
 
-def _started(ins: Instruction, stage: Stage, arguments: Optional[Instruction] = None) -> Optional[_Pid1]:
+def _started(ins: Instruction, stage: Stage, readings: ShellReadings,
+             arguments: Optional[Instruction] = None) -> Optional[_Pid1]:
     """The program an ENTRYPOINT (given the exec-form CMD `arguments`) or CMD ends up running.
 
     A `sh -c` script (shell form, or exec form naming a shell) counts as the command ash
@@ -247,7 +248,7 @@ def _started(ins: Instruction, stage: Stage, arguments: Optional[Instruction] = 
         shown = " ".join(ins.shell)
     else:
         words = list(ins.exec_form) + list(arguments.exec_form if arguments is not None else [])
-        outer, *nested = command_from_words(words, ins.env) if words else [None]
+        outer, *nested = command_from_words(words, ins.env, readings) if words else [None]
         if not nested:
             argv = outer.effective_argv() if outer is not None else []
             return _Pid1(argv) if argv and argv[0].value else None
@@ -255,27 +256,27 @@ def _started(ins: Instruction, stage: Stage, arguments: Optional[Instruction] = 
         shown = f"{outer.argv[0].value} -c"
     if not commands:
         return None
-    if _shell_stays(shell, script, ins.env, stage) is not None:
+    if _shell_stays(shell, script, ins.env, stage, readings) is not None:
         argv = commands[0].effective_argv()
         return _Pid1(argv, under_shell=shown) if argv else None
     argv = commands[-1].effective_argv()
     return _Pid1(argv) if argv and argv[0].value else None
 
 
-def pid1_program(df: Dockerfile, stage: Stage, running: _Process) -> Optional[_Pid1]:
+def pid1_program(df: Dockerfile, stage: Stage, running: _Process, readings: ShellReadings) -> Optional[_Pid1]:
     """What runs as PID 1 in the end: through a shell that execs its command, and through
     an entrypoint script that hands over to its CMD (`exec "$@"`); None when that is the
     CMD a user of the image will give."""
     entrypoint, cmd = running.entrypoint, running.cmd
     if entrypoint is None or entrypoint.exec_form == []:  # `ENTRYPOINT []` resets
-        return _started(cmd, stage) if cmd is not None else None
+        return _started(cmd, stage, readings) if cmd is not None else None
     arguments = cmd if cmd is not None and cmd.exec_form is not None and entrypoint.exec_form is not None else None
-    started = _started(entrypoint, stage, arguments)
+    started = _started(entrypoint, stage, readings, arguments)
     if started is None or started.under_shell or entrypoint.exec_form is None:
         return started
     name = started.word.value.rsplit("/", 1)[-1]
     if name in _pid1_data()["exec_wrappers"] or _is_script(name):
-        handed = _started(cmd, stage) if cmd is not None else None
+        handed = _started(cmd, stage, readings) if cmd is not None else None
         if handed is None and name in _pid1_data()["exec_wrappers"]:
             return None  # a base image's entrypoint: it will exec the CMD its users give
         if handed is not None and (name in _pid1_data()["exec_wrappers"] or _handles_sigterm(df, stage, handed)):
@@ -439,7 +440,7 @@ def no_init(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
         return
     if _prints_help(running):
         return
-    pid1 = pid1_program(df, stage, running)
+    pid1 = pid1_program(df, stage, running, ctx.shell)
     if pid1 is None or init_family(pid1.word.value) or _hands_over_to_init(stage, pid1.word):
         return
     if any(ch.isspace() for ch in pid1.word.value):
@@ -550,7 +551,7 @@ def shell_form_entrypoint(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
                   f"`{shell} '{written}'`, not as its arguments; use exec form",
                   _exec_form_fix(shown, start, end, safe=True))
         return
-    stays = _shell_stays(shown.shell_name, shown.args, shown.env, stage)
+    stays = _shell_stays(shown.shell_name, shown.args, shown.env, stage, ctx.shell)
     if shown.keyword == "CMD" and stays is None:
         return  # ash execs the command: nothing stays between it and the signals
     if shown.keyword == "ENTRYPOINT":
@@ -577,7 +578,8 @@ _STAYS_OLD_BUSYBOX = "on Alpine before 3.8 BusyBox ash does not exec the command
 _STAYS_OTHER_SHELL = "not BusyBox ash"
 
 
-def _shell_stays(shell: str, script: SourceText, env: Mapping[str, str], stage: Stage) -> Optional[str]:
+def _shell_stays(shell: str, script: SourceText, env: Mapping[str, str], stage: Stage,
+                 readings: ShellReadings) -> Optional[str]:
     """Why the shell running `script` (`sh -c`) stays PID 1 while its program runs (None: it execs it).
 
     Proven against a real BusyBox ash in the tests: ash (1.28+) execs the last simple command
@@ -589,7 +591,7 @@ def _shell_stays(shell: str, script: SourceText, env: Mapping[str, str], stage: 
     release = stage.root.alpine_release
     if release is not None and branch_key(release) < (3, 8):
         return _STAYS_OLD_BUSYBOX
-    tokens, commands = parsed_shell(script, env)
+    tokens, commands = readings.read(script, env)
     top = _top_level(commands)
     if not top:
         return None

@@ -12,7 +12,7 @@ from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Edit, Fix, ImageKind, ImageRef, Instruction, SourceText, Stage, Word
 from ..parsing.apk import installed_packages
 from ..parsing.dockerfile import shebang_interpreter
-from ..parsing.shell import Token, closing_bracket, parsed_shell
+from ..parsing.shell import ShellReadings, Token, closing_bracket
 from .registry import Hit, rule
 
 BUSYBOX_SHELLS = frozenset({"sh", "ash"})
@@ -160,13 +160,14 @@ def _adjacent(first: Token, second: Optional[Token]) -> bool:
 _MAX_SUBSTITUTION_DEPTH = 32
 
 
-def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterator[tuple[str, int, int]]:
+def bashisms(src: SourceText, env: Mapping[str, str], readings: ShellReadings,
+             depth: int = 0) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) indexes into `src.text` of what BusyBox ash rejects or misreads.
 
     Nested `sh -c` scripts are not entered here (their commands carry scripts of their own);
     command substitutions are, down to _MAX_SUBSTITUTION_DEPTH levels (hostile input nests thousands).
     """
-    tokens, commands = parsed_shell(src, env)
+    tokens, commands = readings.read(src, env)
     self_globbing = None  # computed at the first brace: most scripts have none
     for index, token in enumerate(tokens):
         after = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -194,7 +195,7 @@ def bashisms(src: SourceText, env: Mapping[str, str], depth: int = 0) -> Iterato
                         continue
                     inner = src.slice(start + begin, start + end)
                     yield from ((k, start + begin + b, start + begin + e)
-                                for k, b, e in bashisms(inner, env, depth + 1))
+                                for k, b, e in bashisms(inner, env, readings, depth + 1))
                 else:
                     if kind == "brace":
                         self_globbing = _self_globbing_words(commands) if self_globbing is None else self_globbing
@@ -267,7 +268,7 @@ def bashism_in_busybox_sh(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
             for src, interpreter in _scripts(ins):
                 if interpreter not in BUSYBOX_SHELLS:
                     continue
-                for kind, start, end in bashisms(src, ins.env):
+                for kind, start, end in bashisms(src, ins.env, ctx.shell):
                     position = src.pos(start)
                     if position in seen:
                         continue  # an `sh -c "..."` string is read by the outer and the inner shell
