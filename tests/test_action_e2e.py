@@ -67,6 +67,7 @@ class Run:
         self.payload: dict = {}  # the push or merge_group event's own fields
         self.workspace = self.repo  # what the checkout step left; a shallow clone in checkout tests
         self.clock: Optional[FakeClock] = None  # set: run in this process, sleeping on the fake clock
+        self.env: dict[str, str] = {}  # more of the runner's environment (pip's and npm's configuration)
 
     def push_head(self, files: dict, message: str = "change") -> str:
         self.head = commit(self.repo, files, message)
@@ -134,6 +135,7 @@ class Run:
                     "GITHUB_STEP_SUMMARY": str(summary), "INPUT_GITHUB-TOKEN": self.fake.token,
                     "GITHUB_SHA": self.head})
         env.update({f"INPUT_{k.upper().replace('_', '-')}": v for k, v in {**self.inputs, **inputs}.items()})
+        env.update(self.env)
         if self.clock is None:
             done = subprocess.run([sys.executable, "-m", "alpineguard.action"], cwd=self.tmp, env=env,
                                   capture_output=True, text=True, timeout=120)
@@ -210,7 +212,7 @@ def test_one_review_on_the_head_commit_with_inline_comments_and_suggestions(run,
     assert "AG104" in body["tools/Dockerfile"] and "```suggestion\nRUN apk add --no-cache build-base\n```" \
         in body["tools/Dockerfile"]
     assert all(m.startswith("<!-- alpineguard:finding id=") for m in markers(fake))
-    assert done.outputs == {"findings": "5", "errors": "0", "sarif-file": ""}
+    assert done.outputs == {"findings": "5", "errors": "0", "sarif-file": "", "online-fallbacks": "0"}
     assert "| Severity | Rule | Location | Message |" in done.summary
     assert f"Checked the pull request's head commit {run.head[:12]}, as checked out." in done.summary
     assert done.stdout.count("::warning file=") == 5
@@ -401,6 +403,35 @@ def test_sarif_file_is_written_or_refused_clearly(run, fake):
         assert done.returncode == 2
         assert "::error title=alpineguard::input `sarif-file`: this alpineguard version has no SARIF output yet" \
             in done.stdout
+
+
+def test_failed_registry_look_ups_are_in_the_summary_outputs_and_sarif(run, fake, tmp_path):
+    """Online (the default) with pip and npm configured for an index and a registry that
+    refuse connections: the run completes on embedded data and says which packages fell back."""
+    from test_online_report import unreachable_registries
+    run.push_head(dict(HEAD, **{"services/web/Dockerfile": "FROM python:3.12-alpine3.22\n"
+                                                           "RUN pip install psycopg2==2.9.9\n",
+                                "tools/Dockerfile": "FROM node:22-alpine3.22\nRUN npm install left-pad@1.3.0\n"}))
+    run.env = unreachable_registries(tmp_path)
+    run.inputs = {}  # online by default
+    done = run(**{"sarif-file": "alpineguard.sarif", "fail-level": "never"})
+    assert done.returncode == 0, done.stdout
+    assert done.outputs["online-fallbacks"] == "2", done.outputs
+    summary = done.summary.split("Registry look-ups that did not answer: the dependencies named here were checked "
+                                 "with the embedded data, which may not know their newest releases.\n", 1)[1]
+    # Markdown escapes taken out: backslashes, and the word joiner that keeps `@` from mentioning anyone
+    plain = summary.replace("\\", "").replace("\u2060", "")
+    listed = [line for line in plain.splitlines() if line.startswith("- registry look-up failed for ")]
+    assert len(listed) == 2, done.summary
+    assert any("Python package psycopg2 (" in line for line in listed), listed
+    assert any("npm package left-pad@1.3.0 (" in line for line in listed), listed
+    assert done.stdout.count("::notice title=alpineguard::registry look-up failed for") == 2
+    psycopg2 = [c["body"] for c in fake.comments if c["path"] == "services/web/Dockerfile"]
+    assert psycopg2 and "registry look\\-up failed" in psycopg2[0]
+    document = json.loads((run.repo / "alpineguard.sarif").read_text())
+    notes = [n["message"]["text"] for n in document["runs"][0]["invocations"][0]["toolExecutionNotifications"]]
+    assert sorted(n.split(" (")[0] for n in notes) == ["registry look-up failed for Python package psycopg2",
+                                                       "registry look-up failed for npm package left-pad@1.3.0"]
 
 
 def test_config_file_in_the_workspace_applies(run, fake):

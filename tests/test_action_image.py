@@ -94,7 +94,7 @@ def test_action_yml_declares_what_the_action_reads():
     action = yaml.safe_load((REPO / "action.yml").read_text())
     assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
     assert action["branding"]["icon"] and action["branding"]["color"]
-    assert set(action["outputs"]) == {"findings", "errors", "sarif-file"}
+    assert set(action["outputs"]) == {"findings", "errors", "sarif-file", "online-fallbacks"}
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     # the runner sets INPUT_<NAME> from each default: read back, they give the documented behaviour
     env = {f"INPUT_{name.upper()}": str(spec["default"]) for name, spec in action["inputs"].items()}

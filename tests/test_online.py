@@ -11,7 +11,7 @@ import pytest
 from alpineguard import online
 from alpineguard.knowledge.musl import online_project
 from alpineguard.lintcontext import RunContext
-from alpineguard.online import DiskCache, LookupError_, PipConfig, PythonIndex, Registry, parse_pip_config
+from alpineguard.online import DiskCache, Fallback, LookupError_, PipConfig, PythonIndex, Registry, parse_pip_config
 
 from deps_helpers import at, check_context, lint_context
 
@@ -66,7 +66,7 @@ def test_online_ag401_uses_registry_answers(tmp_path, online_run):
     assert at(findings) == [("AG401", 2, 17, "error"), ("AG401", 2, 31, "error")]
     assert all("[embedded data" not in f.message for f in findings)
     assert "upgrade to psutil 7.2.0 or later" in findings[0].message
-    assert result.notes == []
+    assert result.notes == [] and result.fallbacks == []
 
 
 def test_online_npm_unknown_package_that_always_compiles(tmp_path, online_run):
@@ -88,7 +88,8 @@ def test_failure_falls_back_to_embedded_data_with_a_note(tmp_path, online_run):
                            run=online_run(fetch=unreachable), online=True)
     assert at(result.findings) == [("AG401", 2, 17, "error")]
     assert "registry look-up failed" in result.findings[0].message
-    assert any("psycopg2" in note and "connection refused" in note for note in result.notes)
+    assert [(f.ecosystem, f.package) for f in result.fallbacks] == [("Python", "psycopg2")]
+    assert "connection refused" in result.fallbacks[0].why
 
 
 def test_time_box(tmp_path, online_run):
@@ -100,7 +101,7 @@ def test_time_box(tmp_path, online_run):
                            run=online_run(fetch=slow, time_box=0.2), online=True)
     assert time.monotonic() - started < 1.5
     assert "registry look-up failed" in result.findings[0].message
-    assert any("timed out" in note for note in result.notes)
+    assert result.fallbacks == [Fallback("Python", "psycopg2", "no answer within the 0.2s time box")]
 
 
 def test_disk_cache_and_expiry(tmp_path):
@@ -163,7 +164,8 @@ def test_time_box_stops_running_lookups(tmp_path):
     assert time.monotonic() - begun < 5 and started == ["slow-package@1.0.0"]
     stopped = list(online._CHILDREN)
     assert all(process.wait(timeout=5) == -9 for process in stopped)  # the sleep was killed, not awaited
-    assert answers.notes == ["registry look-ups timed out after 1s; used the embedded data for slow-package@1.0.0"]
+    assert answers.notes == ["registry look-up failed for npm package slow-package@1.0.0 (no answer within the 1s "
+                             "time box); used the embedded data for it"]
 
 
 def test_each_package_is_asked_once_per_run_even_by_other_workers(tmp_path):

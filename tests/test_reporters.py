@@ -14,6 +14,7 @@ from alpineguard.model import Finding, Severity
 from alpineguard.report import FORMATS, Report, render
 from alpineguard.report.fingerprint import fingerprints
 from alpineguard.report.sarif_format import FINGERPRINT_KEY
+from alpineguard.report.text_format import summary
 from alpineguard.rules import REGISTRY, all_rules
 
 DOCKERFILE = """\
@@ -129,6 +130,27 @@ def test_sarif_paths_and_internal_errors(sarif_schema):
     assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 1}
     assert run["invocations"][0]["executionSuccessful"] is False
     assert run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"].endswith("boom")
+
+
+FAILED_LOOK_UP = "registry look-up failed for Python package numpy (refused); used the embedded data for it"
+
+
+def test_failed_look_ups_in_every_report_that_has_a_place_for_them(sarif_schema):
+    report = Report("0", [], errors=["a: internal error in AG101: boom"], files=1, notes=[FAILED_LOOK_UP],
+                    fell_back=["numpy"])
+    document = json.loads(rendered("sarif", report))
+    validate(document, sarif_schema)
+    notifications = document["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [(n["level"], n["message"]["text"]) for n in notifications] == [
+        ("error", "a: internal error in AG101: boom"), ("warning", FAILED_LOOK_UP)]
+    assert json.loads(rendered("json", report))["errors"] == ["a: internal error in AG101: boom",
+                                                              "--online: " + FAILED_LOOK_UP]
+    assert rendered("text", report) == f"alpineguard: note: {FAILED_LOOK_UP}\n"
+    assert rendered("github", report) == f"::warning title=alpineguard::{FAILED_LOOK_UP}\n"
+    assert summary(report) == ("no findings in 1 file; 1 internal error; registry look-ups failed, embedded data "
+                               "used for 1 package (numpy)")
+    many = Report("0", [], files=2, fell_back=[f"p{n}" for n in range(7)])
+    assert summary(many).endswith("embedded data used for 7 packages (p0, p1, p2, p3, p4 and 2 more)")
 
 
 def test_sarif_with_no_findings_still_lists_the_rules(sarif_schema):

@@ -239,7 +239,7 @@ def run(argv: Optional[list[str]] = None) -> int:
     if args.fix:
         return _present_fixes(result, args, settings)
     report = _report(result.findings, result, args, sys.stdout)
-    _diagnostics(result)
+    _diagnostics(result, notes_in_report=args.format == "text" and not args.output)
     if not args.quiet:
         from .report.text_format import summary
         sys.stderr.write(summary(report) + "\n")
@@ -249,7 +249,8 @@ def run(argv: Optional[list[str]] = None) -> int:
 def _report(findings, result, args: argparse.Namespace, stream):
     """The report in the chosen format, to --output if given, else to `stream`."""
     from .report import Report, render
-    report = Report(__version__, findings, result.errors, len(result.files), _color(args) and stream is sys.stdout)
+    report = Report(__version__, findings, result.errors, len(result.files), _color(args) and stream is sys.stdout,
+                    result.notes, _fell_back(result))
     out_stream = open(args.output, "w", encoding="utf-8") if args.output else stream
     try:
         render(args.format, report, out_stream)
@@ -259,10 +260,17 @@ def _report(findings, result, args: argparse.Namespace, stream):
     return report
 
 
-def _diagnostics(result) -> None:
+def _fell_back(result) -> list[str]:
+    """The dependencies whose registry look-up failed, as the report names them."""
+    return [fallback.package for fallback in result.fallbacks]
+
+
+def _diagnostics(result, notes_in_report: bool = False) -> None:
+    """Internal errors and notes on standard error (notes only where the report on the
+    terminal does not already show them)."""
     for error in result.errors:
         sys.stderr.write(f"alpineguard: {error}\n")
-    for note in result.notes:
+    for note in () if notes_in_report else result.notes:
         sys.stderr.write(f"alpineguard: note: {note}\n")
 
 
@@ -303,7 +311,7 @@ def _present_fixes(result, args: argparse.Namespace, settings) -> int:
             if outcome.changed:
                 sys.stderr.write(f"{outcome.path}: fixed {len(outcome.fixed)} ({_fixed_rules(outcome.fixed)})\n")
         sys.stderr.write(_fix_summary(result, diff=False) + "\n")
-    _diagnostics(result)
+    _diagnostics(result, notes_in_report=args.format == "text" and not args.output)
     return result.exit_status(settings.fail_level, after_fixes=True)
 
 
@@ -326,7 +334,7 @@ def _fix_summary(result, diff: bool) -> str:
     changed = [o for o in result.fixes.values() if o.changed]
     fixed = sum(len(o.fixed) for o in changed)
     verb, after = ("would fix", "remaining after the fixes") if diff else ("fixed", "remaining")
-    remaining = Report(__version__, result.remaining, result.errors, len(result.files))
+    remaining = Report(__version__, result.remaining, result.errors, len(result.files), fell_back=_fell_back(result))
     return (f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {len(changed)} "
             f"file{'s' if len(changed) != 1 else ''}; {after}: {summary(remaining)}")
 

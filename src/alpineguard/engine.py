@@ -15,20 +15,23 @@ from .pragmas import read_pragmas
 from .record import Record
 from .rules import REGISTRY, Rule, all_rules
 
-if TYPE_CHECKING:  # the run imports build definitions only when a folder has one
+if TYPE_CHECKING:  # the run imports build definitions only when a folder has one, online only with --online
     from .builds.model import Build, DefinitionProblem
+    from .online import Fallback
 
 
 class FileResult(Record):
-    """The findings, internal errors and notes of one file."""
-    __slots__ = ("path", "findings", "errors", "notes")
+    """The findings, internal errors, notes and registry fallbacks of one file."""
+    __slots__ = ("path", "findings", "errors", "notes", "fallbacks")
 
     def __init__(self, path: str, findings: Optional[list[Finding]] = None,
-                 errors: Optional[list[str]] = None, notes: Optional[list[str]] = None) -> None:
+                 errors: Optional[list[str]] = None, notes: Optional[list[str]] = None,
+                 fallbacks: Optional[list[Fallback]] = None) -> None:
         self.path = path
         self.findings = [] if findings is None else findings
         self.errors = [] if errors is None else errors  # internal errors: a bug, not the user's input
         self.notes = [] if notes is None else notes  # what the user should know that is no finding
+        self.fallbacks = [] if fallbacks is None else fallbacks  # dependencies whose look-up failed
 
 
 def internal_error(where: str, error: BaseException, settings: Settings) -> str:
@@ -61,7 +64,7 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
     """Check Dockerfile text; `source_path` is the file it was read from, if any; `run`
     holds what the files of one run share (a fresh one when not given)."""
     ctx = FileContext(settings, run)
-    result = FileResult(path, notes=ctx.notes)
+    result = FileResult(path, notes=ctx.notes, fallbacks=ctx.fallbacks)
     classifier = ctx.run.remembered(ImageClassifier, settings.alpine_images, settings.glibc_images)
     df = parse_dockerfile(text, path, settings.build_args, settings.target, classifier, settings.named_contexts,
                           ctx.shell)
@@ -180,7 +183,9 @@ def merge_build_results(plain: FileResult, results: list[tuple[list[str], FileRe
     every_build = sum(len(labels) for labels, _ in results)
     errors = plain.errors + [error for _, result in results for error in result.errors]
     notes = plain.notes + [note for _, result in results for note in result.notes]
-    merged = FileResult(plain.path, errors=list(dict.fromkeys(errors)), notes=list(dict.fromkeys(notes)))
+    fallbacks = plain.fallbacks + [fallback for _, result in results for fallback in result.fallbacks]
+    merged = FileResult(plain.path, errors=list(dict.fromkeys(errors)), notes=list(dict.fromkeys(notes)),
+                        fallbacks=list(dict.fromkeys(fallbacks)))
     for key, (finding, labels) in found.items():
         if key in alone and len(labels) == every_build:
             merged.findings.append(finding)

@@ -4,9 +4,10 @@
 registry client and its answers, and results worked out once from immutable knowledge.
 Worker processes each have their own. `FileContext`: what the rules of one file share:
 the settings the file is checked with, facts derived once for every rule that asks, its
-scripts read as shell (by the parser, for the rules), and the notes that travel with the
-file's result (a registry look-up that fell back to the embedded data). Knowledge objects
-and the model are never written to: what a rule works out and wants to keep goes here.
+scripts read as shell (by the parser, for the rules), and the notes and fallbacks
+(dependencies whose registry look-up failed, checked with the embedded data) that travel
+with the file's result. Knowledge objects and the model are never written to: what a rule
+works out and wants to keep goes here.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING, Optional, TypeVar
 from .config import Settings
 from .parsing.shell import ShellReadings
 
-if TYPE_CHECKING:  # only for the annotation: online is imported when --online asks
-    from .online import Registry
+if TYPE_CHECKING:  # only for the annotations: online is imported when --online asks
+    from .online import Fallback, Registry
 
 Subject = TypeVar("Subject")
 Fact = TypeVar("Fact")
@@ -50,13 +51,14 @@ class RunContext:
 
 
 class FileContext:
-    """The settings, derived facts, shell readings and notes of one file's check."""
-    __slots__ = ("settings", "run", "notes", "shell", "_derived")
+    """The settings, derived facts, shell readings, notes and fallbacks of one file's check."""
+    __slots__ = ("settings", "run", "notes", "fallbacks", "shell", "_derived")
 
     def __init__(self, settings: Settings, run: Optional[RunContext] = None) -> None:
         self.settings = settings
         self.run = RunContext() if run is None else run
         self.notes: list[str] = []
+        self.fallbacks: list[Fallback] = []  # dependencies whose registry look-up failed
         self.shell = ShellReadings()  # the file's scripts as the parser read them, and as rules read them again
         self._derived: dict[tuple, tuple[object, object]] = {}
 
@@ -73,3 +75,7 @@ class FileContext:
         """Something the user should know about this check that is not a finding."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def fell_back(self, fallbacks: list[Fallback]) -> None:
+        """Dependencies checked with the embedded data because their registry look-up failed."""
+        self.fallbacks += [f for f in fallbacks if f not in self.fallbacks]

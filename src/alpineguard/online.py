@@ -150,9 +150,17 @@ def _run(argv: list[str], timeout: float) -> str:
         with _CHILDREN_LOCK:
             _CHILDREN.discard(process)
     if process.returncode != 0:
-        tail = (stderr or stdout).strip().splitlines()[-1:] or ["failed"]
-        raise LookupError_(f"{' '.join(os.path.basename(a) for a in argv[:2])}: {tail[0][:200]}")
+        raise LookupError_(f"{' '.join(os.path.basename(a) for a in argv[:2])}: {_failure(stdout, stderr)[:200]}")
     return stdout
+
+
+def _failure(stdout: str, stderr: str) -> str:
+    """Why a pip or npm command failed: npm's JSON error summary, else the last line it printed
+    (npm's pointer to its log file says nothing)."""
+    with contextlib.suppress(ValueError, LookupError, TypeError):
+        return str(json.loads(stdout)["error"]["summary"])
+    lines = [line for line in (stderr or stdout).strip().splitlines() if "complete log of this run" not in line]
+    return lines[-1].strip() if lines else "failed"
 
 
 def _stop(process) -> None:
@@ -381,6 +389,9 @@ def _redact(url: str) -> str:
 # ---------------------------------------------------------------- npm
 
 NPM_FIELDS = ("name", "version", "scripts", "gypfile", "optionalDependencies", "libc", "os", "cpu", "binary")
+# npm's own waits between retries (10 s, then 60 s) outlast the time box: a registry that
+# refuses connections would read as a time-out, not as the refusal it is.
+_NPM_RETRY_WAITS = ("--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=4000")
 
 
 def npm_view(spec: str) -> list[dict]:
@@ -388,7 +399,7 @@ def npm_view(spec: str) -> list[dict]:
     npm = shutil.which("npm")
     if npm is None:
         raise LookupError_("npm is not installed")
-    out = _run([npm, "view", spec, *NPM_FIELDS, "--json"], REQUEST_TIMEOUT_SECONDS + 10)
+    out = _run([npm, "view", spec, *NPM_FIELDS, "--json", *_NPM_RETRY_WAITS], REQUEST_TIMEOUT_SECONDS + 10)
     if not out.strip():
         return []
     data = json.loads(out)
@@ -397,15 +408,39 @@ def npm_view(spec: str) -> list[dict]:
 
 # ---------------------------------------------------------------- one run's look-ups
 
+class Fallback(Record, frozen=True):
+    """A dependency checked with the embedded data because its registry look-up failed."""
+    __slots__ = ("ecosystem", "package", "why")
+
+    def __init__(self, ecosystem: str, package: str, why: str) -> None:
+        self.ecosystem = ecosystem  # "Python" or "npm"
+        self.package = package  # the project name, or the npm spec (name@version)
+        self.why = why
+
+
+def fallback_notes(fallbacks) -> list[str]:
+    """One line per ecosystem and cause, naming every package that fell back to the embedded data."""
+    by_cause: dict[tuple[str, str], list[str]] = {}
+    for fallback in sorted(set(fallbacks), key=lambda f: (f.ecosystem, f.why, f.package)):
+        by_cause.setdefault((fallback.ecosystem, fallback.why), []).append(fallback.package)
+    return [f"registry look-up failed for {ecosystem} package{'s' if len(names) > 1 else ''} {', '.join(names)} "
+            f"({why}); used the embedded data for {'them' if len(names) > 1 else 'it'}"
+            for (ecosystem, why), names in by_cause.items()]
+
+
 class Answers(Record):
-    """Registry answers of one run, and notes on what fell back to embedded data."""
-    __slots__ = ("python", "npm", "notes")
+    """Registry answers of one run, and the packages that fell back to embedded data."""
+    __slots__ = ("python", "npm", "fallbacks")
 
     def __init__(self, python: Optional[dict[str, list[list[str]]]] = None,
-                 npm: Optional[dict[str, list[dict]]] = None, notes: Optional[list[str]] = None) -> None:
+                 npm: Optional[dict[str, list[dict]]] = None, fallbacks: Optional[list[Fallback]] = None) -> None:
         self.python = {} if python is None else python  # project -> [file name, requires-python]
         self.npm = {} if npm is None else npm  # spec -> npm view records
-        self.notes = [] if notes is None else notes
+        self.fallbacks = [] if fallbacks is None else fallbacks
+
+    @property
+    def notes(self) -> list[str]:
+        return fallback_notes(self.fallbacks)
 
 
 class Registry:
@@ -469,14 +504,14 @@ class Registry:
             self.answers.npm[spec] = cached
 
     def prefetch(self, python_projects=(), npm_specs=()) -> Answers:
-        """Look up what was not asked yet in this run; failures and time-outs become notes
-        that name what fell back to the embedded data."""
-        jobs = [(self._python, normalize(p), "Python package") for p in sorted({normalize(p) for p in python_projects})
+        """Look up what was not asked yet in this run; failures and time-outs become
+        fallbacks: the packages left to the embedded data, and why."""
+        jobs = [(self._python, normalize(p), "Python") for p in sorted({normalize(p) for p in python_projects})
                 if ("python", normalize(p)) not in self._asked]
-        jobs += [(self._npm_spec, s, "npm package") for s in sorted(set(npm_specs)) if ("npm", s) not in self._asked]
+        jobs += [(self._npm_spec, s, "npm") for s in sorted(set(npm_specs)) if ("npm", s) not in self._asked]
         if not jobs:
             return self.answers
-        self._asked.update(("python" if what.startswith("Python") else "npm", arg) for _, arg, what in jobs)
+        self._asked.update(("python" if what == "Python" else "npm", arg) for _, arg, what in jobs)
         outcomes: dict[tuple[str, str], Optional[str]] = {}
         finished = threading.Condition()
         queue = list(jobs)
@@ -503,30 +538,21 @@ class Registry:
         with finished:
             while len(outcomes) < len(jobs) and time.monotonic() < deadline:
                 finished.wait(deadline - time.monotonic())
-            pending = sorted(arg for _, arg, what in jobs if (what, arg) not in outcomes)
+            pending = sorted((what, arg) for _, arg, what in jobs if (what, arg) not in outcomes)
             queue.clear()
         if pending:
             stop_running_lookups()
-            self._note(f"registry look-ups timed out after {self.time_box:.0f}s; used the embedded data for "
-                       f"{', '.join(pending)}")
-        by_problem: dict[tuple[str, str], list[str]] = {}
-        for (what, arg), problem in sorted(outcomes.items()):
-            if problem is not None:
-                by_problem.setdefault((what, problem), []).append(arg)
-        for (what, problem), names in sorted(by_problem.items()):
-            self._note(f"registry look-up failed for {what}{'s' if len(names) > 1 else ''} {', '.join(names)} "
-                       f"({problem}); used the embedded data for {'them' if len(names) > 1 else 'it'}")
+        with self._lock:
+            self.answers.fallbacks += [Fallback(what, arg, f"no answer within the {self.time_box:g}s time box")
+                                       for what, arg in pending]
+            self.answers.fallbacks += [Fallback(what, arg, problem)
+                                       for (what, arg), problem in sorted(outcomes.items()) if problem is not None]
         return self.answers
 
-    def look_up(self, python_projects=(), npm_specs=()) -> list[str]:
-        """prefetch(), returning the notes it added: the caller's check reports them, so they
-        travel in the run's result (also from worker processes, each with its own registry)."""
-        known = len(self.answers.notes)
+    def look_up(self, python_projects=(), npm_specs=()) -> list[Fallback]:
+        """prefetch(), returning the packages it left to the embedded data: the caller's check
+        reports them, so they travel in the run's result (also from worker processes, each
+        with its own registry)."""
+        known = len(self.answers.fallbacks)
         self.prefetch(python_projects, npm_specs)
-        return self.answers.notes[known:]
-
-    def _note(self, text: str):
-        with self._lock:
-            if text not in self.answers.notes:
-                self.answers.notes.append(text)
-
+        return self.answers.fallbacks[known:]

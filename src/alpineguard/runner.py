@@ -24,6 +24,7 @@ from .rules import REGISTRY
 if TYPE_CHECKING:  # build definitions are imported only when a folder has one, fixing only for --fix/--diff
     from .builds.model import Build, DefinitionProblem
     from .fix import FixOutcome
+    from .online import Fallback
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -81,9 +82,21 @@ class RunResult(Record):
         return [e for r in self.files for e in r.errors]
 
     @property
+    def fallbacks(self) -> list[Fallback]:
+        """The dependencies checked with the embedded data because their registry look-up
+        failed, each once, from every file (and every worker process)."""
+        return list(dict.fromkeys(f for r in self.files for f in r.fallbacks))
+
+    @property
     def notes(self) -> list[str]:
-        """Notes of every file (registry look-ups that fell back to embedded data), each once."""
-        return list(dict.fromkeys(n for r in self.files for n in r.notes))
+        """What the user should know that is no finding, each once: the files' notes, then
+        one line per failed kind of registry look-up naming the packages that fell back."""
+        notes = list(dict.fromkeys(n for r in self.files for n in r.notes))
+        fallbacks = self.fallbacks
+        if fallbacks:
+            from .online import fallback_notes  # only a run with failed look-ups needs it
+            notes += fallback_notes(fallbacks)
+        return notes
 
     def counts(self) -> dict[Severity, int]:
         counts = dict.fromkeys(Severity, 0)
@@ -205,7 +218,7 @@ def _check(item: Item, fix: Optional[str], run: RunContext) -> _Checked:
         outcome, result = fix_file(path, settings, unsafe=fix == "unsafe", data=data, run=run)
         if outcome is None:
             return result, None
-        return FileResult(path, outcome.found, result.errors, result.notes), outcome
+        return FileResult(path, outcome.found, result.errors, result.notes, result.fallbacks), outcome
     if builds:
         return check_builds(path, settings, list(builds), display_path=path, data=data, run=run), None
     return check_file(path, settings, display_path=path, data=data, run=run), None

@@ -85,7 +85,8 @@ class Linted:
     lines: dict[str, list[str]] = field(default_factory=dict)
     texts: dict[str, Optional[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for the job summary
-    lint_notes: list[str] = field(default_factory=list)  # the run's (registry fall-backs): also as notices
+    lint_notes: list[str] = field(default_factory=list)  # the run's (failed registry look-ups): also as notices
+    fell_back: list[str] = field(default_factory=list)  # dependencies checked with the embedded data instead
     failed: bool = False  # an API or setup problem: exit status 2
     settings: Optional[Settings] = None
 
@@ -112,8 +113,8 @@ def lint_everything(head: Head, scopes: list[str], settings: Settings, console: 
             continue
         paths.append(path)
     run = lint(paths, settings, definitions=build_definitions(scopes, settings))
-    linted.results, linted.findings, linted.lint_notes = run.files, run.findings, run.notes
-    linted.notes += run.notes
+    linted.results, linted.findings = run.files, run.findings
+    linted.lint_notes, linted.fell_back = run.notes, [f.package for f in run.fallbacks]
     return linted
 
 
@@ -164,8 +165,7 @@ def lint_changes(head: Head, scopes: list[str], settings: Settings, inputs: Inpu
 
     contents = {path: data for path in targets if (data := head.read(path, settings.max_file_size)) is not None}
     run = lint(list(contents), settings, contents=contents, definitions=definitions)
-    linted.lint_notes = run.notes
-    linted.notes += run.notes
+    linted.lint_notes, linted.fell_back = run.notes, [f.package for f in run.fallbacks]
     patches: dict[str, Optional[Patch]] = {}
     for result in run.files:
         path = result.path
@@ -389,6 +389,10 @@ def summary_markdown(linted: Linted, inputs: Inputs, failing: bool, console: Con
     errors = [e for r in linted.results for e in r.errors]
     if errors:
         lines += ["", "Internal errors:", *(f"- {message_markdown(e)}" for e in errors)]
+    if linted.lint_notes:
+        lines += ["", "Registry look-ups that did not answer: the dependencies named here were checked with the "
+                      "embedded data, which may not know their newest releases.",
+                  *(f"- {message_markdown(note)}" for note in linted.lint_notes)]
     lines += ["", *linted.notes]
     return "\n".join(lines) + "\n"
 
@@ -404,7 +408,8 @@ def _write_sarif(ctx: Context, inputs: Inputs, linted: Linted) -> None:
         raise ActionError("input `sarif-file`: this alpineguard version has no SARIF output yet")
     if os.path.isabs(inputs.sarif_file) or not inside(ctx.workspace, inputs.sarif_file):
         raise ActionError("input `sarif-file` must be a path inside the workspace")
-    report = Report(__version__, linted.findings, [e for r in linted.results for e in r.errors], len(linted.results))
+    report = Report(__version__, linted.findings, [e for r in linted.results for e in r.errors], len(linted.results),
+                    notes=linted.lint_notes, fell_back=linted.fell_back)
     with open(os.path.join(ctx.workspace, inputs.sarif_file), "w", encoding="utf-8") as handle:
         render("sarif", report, handle)
 
@@ -487,7 +492,7 @@ def run(env: Mapping[str, str], console: Console, clock=None) -> int:
         if inputs.sarif_file:
             _write_sarif(ctx, inputs, linted)
         _append(ctx.output_path, f"findings={len(linted.findings)}\nerrors={len(errors)}\n"
-                                 f"sarif-file={inputs.sarif_file}\n")
+                                 f"sarif-file={inputs.sarif_file}\nonline-fallbacks={len(linted.fell_back)}\n")
     except ActionError as error:
         console.error(str(error))
         return EXIT_ERROR

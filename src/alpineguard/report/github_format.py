@@ -1,4 +1,5 @@
-"""GitHub workflow commands (`::warning file=...::message`), one finding a line.
+"""GitHub workflow commands (`::warning file=...::message`), one finding a line, then a
+warning per note (an `--online` look-up that failed).
 
 GitHub reads `%`, CR and LF in a command's message as escapes, and `:` and `,` as
 separators inside its properties, so each is percent-encoded where it means text.
@@ -53,3 +54,5 @@ def within_caps(findings: Iterable[Finding]) -> tuple[list[Finding], int]:
 def render(report: Report, stream: TextIO) -> None:
     for f in report.findings:
         stream.write(command(f) + "\n")
+    for note in report.notes:  # a failed --online look-up: a warning without a file
+        stream.write(f"::warning title=alpineguard::{escape_data(note)}\n")

@@ -7,6 +7,8 @@ from typing import TextIO
 from ..model import Finding
 from . import Report
 
+ONLINE_PREFIX = "--online: "  # starts an `errors` entry that is a failed look-up, not an internal error
+
 
 def finding_dict(f: Finding) -> dict:
     item = {"rule": f.rule, "name": f.name, "severity": f.severity.label, "path": f.path,
@@ -21,6 +23,6 @@ def finding_dict(f: Finding) -> dict:
 
 def render(report: Report, stream: TextIO) -> None:
     document = {"version": report.version, "findings": [finding_dict(f) for f in report.findings],
-                "errors": list(report.errors)}
+                "errors": list(report.errors) + [ONLINE_PREFIX + note for note in report.notes]}
     json.dump(document, stream, indent=2)
     stream.write("\n")

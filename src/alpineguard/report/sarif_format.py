@@ -84,10 +84,12 @@ def sarif_document(report: Report) -> dict:
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = [result(f, index[f.rule], fingerprint)
                for f, fingerprint in zip(report.findings, fingerprints(report.findings))]
+    # A failed --online look-up is a warning: the run completed, with embedded data for those packages.
     invocation = {"executionSuccessful": not report.errors}
-    if report.errors:
-        invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": error}}
-                                                    for error in report.errors]
+    notifications = [{"level": "error", "message": {"text": error}} for error in report.errors]
+    notifications += [{"level": "warning", "message": {"text": note}} for note in report.notes]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

@@ -1,4 +1,5 @@
-"""`path:line:col: severity RULE [name] message`, one finding a line."""
+"""`path:line:col: severity RULE [name] message`, one finding a line; then one
+`alpineguard: note: ...` line per note (an `--online` look-up that failed)."""
 from __future__ import annotations
 
 from typing import TextIO
@@ -9,6 +10,7 @@ from . import Report
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m",
            Severity.STYLE: "\033[35m"}
 _RESET, _BOLD = "\033[0m", "\033[1m"
+_NAMED = 5  # packages the one-line summary names; the notes name them all
 
 
 def render(report: Report, stream: TextIO) -> None:
@@ -19,6 +21,8 @@ def render(report: Report, stream: TextIO) -> None:
             location = f"{_BOLD}{location}{_RESET}"
             severity = f"{_COLORS[f.severity]}{severity}{_RESET}"
         stream.write(f"{location} {severity} {f.rule} [{f.name}] {f.message}\n")
+    for note in report.notes:
+        stream.write(f"alpineguard: note: {note}\n")
 
 
 def summary(report: Report) -> str:
@@ -34,4 +38,8 @@ def summary(report: Report) -> str:
                 f"{report.files} file{'s' if report.files != 1 else ''}")
     if report.errors:
         text += f"; {len(report.errors)} internal error{'s' if len(report.errors) != 1 else ''}"
+    if report.fell_back:
+        n = len(report.fell_back)
+        names = ", ".join(report.fell_back[:_NAMED]) + (f" and {n - _NAMED} more" if n > _NAMED else "")
+        text += f"; registry look-ups failed, embedded data used for {n} package{'s' if n != 1 else ''} ({names})"
     return text

@@ -151,8 +151,7 @@ def _verdicts(found, ctx: FileContext) -> dict[tuple[str, Optional[str], Optiona
         if len(wanted) > _ONLINE_NPM_LIMIT:
             ctx.note(f"asked the npm registry about the first {_ONLINE_NPM_LIMIT} of {len(wanted)} "
                      "unknown packages with install scripts")
-        for note in registry.look_up(npm_specs=specs):
-            ctx.note(note)
+        ctx.fell_back(registry.look_up(npm_specs=specs))
         answers = registry.answers
         for spec, uses in specs.items():
             for package, node in uses if spec in answers.npm else ():

@@ -304,8 +304,7 @@ def _facts_for(names: set[str], ctx: FileContext) -> tuple[dict[str, ProjectFact
     facts: dict[str, ProjectFacts] = {}
     if ctx.settings.online and names:
         registry = ctx.run.registry()
-        for note in registry.look_up(python_projects=names):
-            ctx.note(note)
+        ctx.fell_back(registry.look_up(python_projects=names))
         for name in names:
             if name in registry.answers.python:
                 facts[name] = ctx.run.remembered(_online_facts, name, registry)
