@@ -124,6 +124,7 @@ class FakeGitHub:
         self.faults: list[Fault] = []
         self.read_only = False
         self.requests: list[tuple[str, str, Optional[dict]]] = []
+        self.write_times: list[float] = []  # the fake's clock at each write (GraphQL queries only read)
         self.problems: list[str] = []  # schema or protocol violations: a test fails on any
         self.head_sha = "a" * 40
         self.base_sha = "b" * 40
@@ -402,6 +403,8 @@ class FakeGitHub:
                     fake.problems.append(f"{method} {parts.path}: body is not JSON")
                 with fake._lock:
                     fake.requests.append((method, parts.path, body))
+                    if method != "GET" and not parts.path.endswith("/graphql"):
+                        fake.write_times.append(fake.clock())
                     auth = self.headers.get("Authorization", "")
                     if auth not in (f"token {fake.token}", f"Bearer {fake.token}"):
                         return self._send(401, {"message": "Bad credentials",

@@ -2,6 +2,7 @@
 payload, and the local GitHub stand-in (tests/github_fake.py) that checks every request."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -66,8 +67,13 @@ class Run:
         self.head_repo = "octo-org/service"
         self.payload: dict = {}  # the push or merge_group event's own fields
         self.workspace = self.repo  # what the checkout step left; a shallow clone in checkout tests
-        self.clock: Optional[FakeClock] = None  # set: run in this process, sleeping on the fake clock
         self.env: dict[str, str] = {}  # more of the runner's environment (pip's and npm's configuration)
+        # The Action runs in this process, its clock and the fake's pretending: the waits GitHub
+        # asks for (a second between writes, backoffs) pass without wall time. `entry_point`:
+        # run `python -m alpineguard.action` as a workflow does, on the wall clock.
+        self.clock = FakeClock()
+        self.fake.clock = self.clock.time
+        self.entry_point = False
 
     def push_head(self, files: dict, message: str = "change") -> str:
         self.head = commit(self.repo, files, message)
@@ -136,7 +142,7 @@ class Run:
                     "GITHUB_SHA": self.head})
         env.update({f"INPUT_{k.upper().replace('_', '-')}": v for k, v in {**self.inputs, **inputs}.items()})
         env.update(self.env)
-        if self.clock is None:
+        if self.entry_point:
             done = subprocess.run([sys.executable, "-m", "alpineguard.action"], cwd=self.tmp, env=env,
                                   capture_output=True, text=True, timeout=120)
         else:
@@ -151,13 +157,22 @@ class Run:
 
 
     def _in_process(self, env: dict) -> subprocess.CompletedProcess:
-        from alpineguard.action.main import Console, run
-        stream, cwd = io.StringIO(), os.getcwd()
+        """The entry point's `main` on `env` as the process environment, from the folder a
+        workflow step would start in, its standard output and error captured."""
+        from alpineguard.action.main import main
+        stdout, stderr = io.StringIO(), io.StringIO()
+        saved_env, cwd = dict(os.environ), os.getcwd()
+        os.environ.clear()
+        os.environ.update(env)
         try:
-            status = run(env, Console(stream, self.fake.token), self.clock)
+            os.chdir(self.tmp)
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                status = main(self.clock)
         finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
             os.chdir(cwd)
-        return subprocess.CompletedProcess([], status, stream.getvalue(), "")
+        return subprocess.CompletedProcess(["alpineguard.action"], status, stdout.getvalue(), stderr.getvalue())
 
 
 class FakeClock:
@@ -194,6 +209,7 @@ def markers(fake: FakeGitHub) -> list[str]:
 
 
 def test_one_review_on_the_head_commit_with_inline_comments_and_suggestions(run, fake):
+    run.entry_point = True
     done = run()
     assert done.returncode == 0, done.stdout  # warnings only; the fail level is error
     assert len(fake.reviews) == 1
@@ -262,7 +278,6 @@ def test_gone_findings_lose_their_comments_unless_someone_replied(run, fake):
 
 
 def test_a_lost_review_post_is_not_posted_twice(run, fake):
-    run.clock = FakeClock()  # the backoff sleeps pass on it, not on the wall clock
     fake.faults.append(Fault("POST", "/reviews", 502, lands=True))
     done = run()
     assert done.returncode == 0, done.stdout
@@ -271,14 +286,12 @@ def test_a_lost_review_post_is_not_posted_twice(run, fake):
 
 
 def test_a_failed_review_post_is_retried_once_it_did_not_land(run, fake):
-    run.clock = FakeClock()  # the backoff sleeps pass on it, not on the wall clock
     fake.faults.append(Fault("POST", "/reviews", 503, lands=False))
     assert run().returncode == 0
     assert len(fake.reviews) == 1 and len(fake.comments) == 3
 
 
 def test_persistent_server_errors_fail_the_step_clearly(run, fake):
-    run.clock = FakeClock()  # the backoff sleeps pass on it, not on the wall clock
     fake.faults.append(Fault("POST", "/reviews", 500, times=10))
     done = run()
     assert done.returncode == 2
@@ -381,6 +394,7 @@ def test_inputs_in_underscore_form(run, fake):
 
 
 def test_bad_input_is_one_clear_line(run, fake):
+    run.entry_point = True
     done = run(**{"filter-mode": "everything"})
     assert done.returncode == 2
     assert "::error title=alpineguard::input `filter-mode` takes one of" in done.stdout

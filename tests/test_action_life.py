@@ -10,7 +10,7 @@ import subprocess
 
 from alpineguard.action.main import Console
 from github_fake import Fault
-from test_action_e2e import BASE, HEAD, FakeClock, commit, fake, git, markers, run  # noqa: F401 (fixtures)
+from test_action_e2e import BASE, HEAD, commit, fake, git, markers, run  # noqa: F401 (fixtures)
 
 LEGACY = "FROM alpine:3.22\nRUN apk add --no-cache git\nRUN apk add curl\n"  # AG101 on line 3, untouched
 CHANGED = "FROM alpine:3.22\nRUN apk add --no-cache git jq\nRUN apk add curl\n"
@@ -171,9 +171,12 @@ def test_own_request_for_changes_is_dismissed_when_fixed(run, fake):
     run.push_head({"services/api/Dockerfile": BASE["services/api/Dockerfile"],
                    "services/web/Dockerfile": BASE["services/web/Dockerfile"],
                    "tools/Dockerfile": "FROM alpine:3.22\n"}, "fix all")
+    fake.write_times = []
     done = run(**{"fail-level": "warning", "request-changes": "true"})
     assert done.returncode == 0, done.stdout
     assert fake.reviews[0]["state"] == "DISMISSED" and other["state"] == "CHANGES_REQUESTED"
+    gaps = [later - earlier for earlier, later in zip(fake.write_times, fake.write_times[1:])]
+    assert len(gaps) >= 2 and min(gaps) >= 1.0  # GitHub's advice: a second between writes
     assert "1 earlier request(s) for changes dismissed" in done.summary
     assert any(m == "PUT" for m, _path, _body in fake.requests)
 
@@ -181,8 +184,6 @@ def test_own_request_for_changes_is_dismissed_when_fixed(run, fake):
 # ---- 5. rate limits as GitHub documents them ----
 
 def test_a_secondary_limit_is_waited_out_at_least_a_minute(run, fake):
-    run.clock = FakeClock()
-    fake.clock = run.clock.time
     fake.faults.append(Fault("POST", "/reviews", 403, body={
         "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
         "documentation_url": "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"}))
@@ -193,8 +194,6 @@ def test_a_secondary_limit_is_waited_out_at_least_a_minute(run, fake):
 
 
 def test_primary_limit_waits_until_reset_and_retry_after_wins(run, fake):
-    run.clock = FakeClock()
-    fake.clock = run.clock.time
     fake.faults.append(Fault("GET", "/files", 403, headers_at=lambda now: {
         "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(now) + 30)},
         body={"message": "API rate limit exceeded", "documentation_url": "https://docs.github.com/rest"}))
@@ -207,8 +206,6 @@ def test_primary_limit_waits_until_reset_and_retry_after_wins(run, fake):
 
 
 def test_too_long_a_wait_falls_back_to_annotations_and_says_why(run, fake):
-    run.clock = FakeClock()
-    fake.clock = run.clock.time
     fake.faults.append(Fault("POST", "/reviews", 429, headers={"retry-after": "3600"}, times=5,
                              body={"message": "You have exceeded a secondary rate limit",
                                    "documentation_url": "https://docs.github.com/rest"}))

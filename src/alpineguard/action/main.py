@@ -500,10 +500,12 @@ def run(env: Mapping[str, str], console: Console, clock=None) -> int:
     return EXIT_ERROR if linted.failed else exit_status(linted.findings, errors, linted.settings.fail_level)
 
 
-def main() -> int:
+def main(clock=None) -> int:
+    """The Action's entry point, on the process's environment and standard output; `clock`
+    (wall time by default) is one that only pretends in tests, as for `run`."""
     console = Console(sys.stdout, raw_input(os.environ, "github-token"))
     try:
-        return run(os.environ, console)
+        return run(os.environ, console, clock)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # never a traceback, and never the token
