@@ -15,8 +15,10 @@ demo: $(STAMP)
 	@$(BIN)/alpineguard examples/; status=$$?; \
 	  echo "alpineguard exited $$status (1: findings, as the bad examples intend)"
 
+# Bytecode caching on, whatever the environment says (PYTHONDONTWRITEBYTECODE): the suite starts
+# about two hundred Python processes of alpineguard, which would each compile the package again.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 # The Action image's runtime dependencies, pinned with every file's hash for the image's Python on
 # musl (the Dockerfile installs them with --require-hashes); refresh after changing pyproject.toml.
