@@ -1,6 +1,11 @@
 """AG405 glibc-binary-download and AG406 glibc-compat-shim."""
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alpineguard.rules.downloads import url_path
+
 from deps_helpers import at, lint_context
 
 
@@ -67,3 +72,16 @@ def test_glibc_download_served_by_the_compat_layer(tmp_path):
     assert at(findings) == [("AG406", 2, 5, "info")]
     assert "for tool-x86_64-unknown-linux-gnu.tar.gz" not in findings[0].message  # another stage's download
     assert lint_context(tmp_path, "FROM alpine:3.20\nRUN wget https://example.org/glibc-2.35-r1.apk.sha256\n") == []
+
+
+@given(st.sampled_from(["http", "https", "ftp"]),
+       st.text(alphabet="abc.-:@[]1", max_size=12),
+       st.text(alphabet="/ab.-%?#=&", max_size=24))
+def test_url_path_is_urlsplits_path(scheme, authority, rest):
+    from urllib.parse import urlsplit
+    url = f"{scheme}://{authority}{rest}"
+    try:
+        expected = urlsplit(url).path
+    except ValueError:  # urlsplit refuses some bracketed hosts; url_path only needs the path
+        return
+    assert url_path(url) == expected
