@@ -83,3 +83,29 @@ def test_data_json_cannot_hold_is_not_cached(tmp_path):
     assert not path.exists()
     knowledge._store(str(path), {"a": [1, "b"]})
     assert json.loads(path.read_text()) == {"a": [1, "b"]}
+
+
+def _wheels_as_parsed() -> dict:
+    return knowledge._parse_yaml((REPO / "src" / "alpineguard" / "knowledge" / "musl_python_wheels.yaml").read_bytes())
+
+
+def test_table_cache_reads_back_every_entry(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALPINEGUARD_CACHE_DIR", str(tmp_path))
+    parsed = _wheels_as_parsed()
+    knowledge.load_table("musl_python_wheels.yaml", "packages")  # a miss: parsed and stored
+    [stored] = (tmp_path / "knowledge").glob("musl_python_wheels.yaml.*.table")
+    cached = knowledge.load_table("musl_python_wheels.yaml", "packages")
+    assert type(cached["packages"]).__name__ == "_Table"  # read back from the cache, entry by entry
+    assert cached == knowledge.frozen(parsed)
+    assert list(cached["packages"]) == list(parsed["packages"])
+    with pytest.raises(TypeError):
+        cached["packages"]["numpy"]["releases"] = ""
+    stored.write_bytes(stored.read_bytes()[:-10])  # truncated: the YAML is read again
+    assert knowledge.load_table("musl_python_wheels.yaml", "packages") == knowledge.frozen(parsed)
+
+
+def test_wheel_data_keys_are_normalized_names():
+    # embedded_project looks a project up by its normalized name, with no scan of the table
+    from alpineguard.deps.wheels import normalize
+    names = list(_wheels_as_parsed()["packages"])
+    assert names and all(normalize(name) == name for name in names)

@@ -2,15 +2,16 @@
 
 The YAML files are the source of truth. Importing a YAML parser costs more start-up
 time than checking a Dockerfile, so each file's parsed content is also kept as JSON in
-the user's cache folder, keyed by a checksum of the YAML bytes: a changed file is
-parsed again, and a cache that cannot be read or written is simply not used.
+the user's cache folder, keyed by the YAML file's size and modification time (as Python
+keys its bytecode cache: reading and hashing the largest file would cost half a
+millisecond on every run): a changed file is parsed again, and a cache that cannot be
+read or written is simply not used.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import zlib
 from functools import lru_cache
 from collections.abc import Mapping
 from typing import Optional
@@ -18,7 +19,7 @@ from typing import Optional
 from ..record import Record
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 def cache_dir() -> str:
@@ -55,11 +56,15 @@ def _store(path: str, data) -> None:
         return  # not representable as JSON: parse the YAML every time
     if json.loads(text, object_hook=_decode) != data:
         return  # JSON would change it (non-string keys, ...): do not cache
+    _write(path, text.encode("utf-8"))
+
+
+def _write(path: str, content: bytes) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(temporary, "wb") as handle:
+            handle.write(content)
         os.replace(temporary, path)
     except OSError:
         pass  # a read-only or missing home folder only costs speed
@@ -95,21 +100,99 @@ def frozen(value):
     return value
 
 
+def _read_yaml_through_cache(name: str, suffix: str, read_cache, write_cache):
+    """`read_cache(path)` of the cached form of data file `name`, else the parsed YAML,
+    stored with `write_cache(path, data)` for the next run."""
+    source = os.path.join(_HERE, name)
+    stat = os.stat(source)
+    cached = os.path.join(cache_dir(), "knowledge",
+                          f"{name}.{_CACHE_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}.{suffix}")
+    try:
+        return read_cache(cached)
+    except (OSError, ValueError, TypeError, KeyError):  # missing, or damaged: parse the YAML again
+        pass
+    with open(source, "rb") as handle:
+        data = _parse_yaml(handle.read())
+    write_cache(cached, data)
+    return data
+
+
+def _read_json(path: str):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle, object_hook=_decode)
+
+
 def load_data(name: str):
     """Parse one of the package's YAML data files (safe loader only), through the cache;
     the answer is read-only (see `frozen`)."""
-    with open(os.path.join(_HERE, name), "rb") as handle:
-        raw = handle.read()
-    cached = os.path.join(cache_dir(), "knowledge",
-                          f"{name}.{_CACHE_FORMAT}-{zlib.crc32(raw):08x}-{len(raw)}.json")
-    try:
-        with open(cached, encoding="utf-8") as handle:
-            return frozen(json.load(handle, object_hook=_decode))
-    except (OSError, ValueError, TypeError):  # missing, or damaged: parse the YAML again
-        pass
-    data = _parse_yaml(raw)
-    _store(cached, data)
-    return frozen(data)
+    return frozen(_read_yaml_through_cache(name, "json", _read_json, _store))
+
+
+class _Table(Mapping):
+    """A large mapping of a data file, each entry read and decoded from the cache when
+    first asked for: a check looks up a few entries, and decoding them all costs more than
+    the check."""
+    __slots__ = ("_path", "_base", "_spans", "_decoded")  # frozen() passes a _Table through: it is read-only
+
+    def __init__(self, path: str, base: int, spans: dict[str, list[int]]) -> None:
+        self._path = path
+        self._base = base  # where the entries start in the cache file
+        self._spans = spans  # key -> [start, end] of its JSON, from `base`
+        self._decoded: dict = {}
+
+    def __getitem__(self, key):
+        if key not in self._decoded:
+            start, end = self._spans[key]
+            with open(self._path, "rb") as handle:
+                handle.seek(self._base + start)
+                encoded = handle.read(end - start)
+            self._decoded[key] = frozen(json.loads(encoded, object_hook=_decode))
+        return self._decoded[key]
+
+    def __iter__(self):
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
+def _store_table(table: str):
+    def store(path: str, data) -> None:
+        """A JSON header line (the file without the table, and where each entry's JSON
+        lies after the header), then the entries' JSON, one after the other."""
+        entries, spans, offset = [], {}, 0
+        try:
+            for key, entry in (data.get(table) or {}).items():
+                encoded = json.dumps(entry, default=_encode).encode("utf-8")
+                if json.loads(encoded, object_hook=_decode) != entry:
+                    return  # JSON would change it: do not cache
+                spans[key] = [offset, offset + len(encoded)]
+                offset += len(encoded)
+                entries.append(encoded)
+            header = json.dumps({"rest": {k: v for k, v in data.items() if k != table}, "spans": spans},
+                                default=_encode).encode("utf-8")
+        except (TypeError, ValueError):
+            return
+        _write(path, header + b"\n" + b"".join(entries))
+    return store
+
+
+def _read_table(table: str):
+    def read(path: str):
+        with open(path, "rb") as handle:
+            header = json.loads(handle.readline(), object_hook=_decode)
+            base = handle.tell()
+            size = os.fstat(handle.fileno()).st_size
+        spans = header["spans"]
+        if base + max((end for _, end in spans.values()), default=0) != size:
+            raise ValueError(f"{path}: damaged")  # read the YAML instead
+        return {**header["rest"], table: _Table(path, base, spans)}
+    return read
+
+
+def load_table(name: str, table: str) -> Mapping:
+    """A data file like `load_data`, whose mapping `table` is read entry by entry from the cache."""
+    return frozen(_read_yaml_through_cache(name, "table", _read_table(table), _store_table(table)))
 
 
 class AlpineRelease(Record, frozen=True):

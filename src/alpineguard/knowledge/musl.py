@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import MappingProxyType
+from collections.abc import Mapping
 from typing import Iterable, Optional
 
-from . import load_data
+from . import load_data, load_table
 from ..deps.versions import specifier_set
 from ..deps.wheels import Release, normalize, releases_from_files
 
@@ -89,15 +90,10 @@ def _allows_python(spec: str, python: str) -> bool:
     return True if specifiers is None else specifiers.contains(python + ".50", prereleases=True)
 
 
-def _embedded_projects() -> dict:
-    return load_data("musl_python_wheels.yaml")
-
-
 @lru_cache(maxsize=1)
-def _wheel_data() -> dict:
-    data = _embedded_projects()
-    return MappingProxyType({normalize(name): entry for name, entry in (data.get("packages") or {}).items()} | {
-        "__meta__": {"generated": str(data.get("generated", "")), "pythons": data.get("pythons", [])}})
+def _wheel_data() -> Mapping:
+    """The generated wheel facts; `packages` is keyed by normalized project name."""
+    return load_table("musl_python_wheels.yaml", "packages")
 
 
 @lru_cache(maxsize=1)
@@ -109,10 +105,9 @@ def python_build_facts() -> dict[str, dict]:
 
 @lru_cache(maxsize=512)
 def embedded_project(name: str) -> Optional[ProjectFacts]:
-    entry = _wheel_data().get(normalize(name))
+    entry = _wheel_data()["packages"].get(normalize(name))
     if entry is None:
         return None
-    meta = _wheel_data()["__meta__"]
     order = entry["releases"].split()
     wheels = {}
     for python, per_arch in (entry.get("wheels") or {}).items():
@@ -123,7 +118,7 @@ def embedded_project(name: str) -> Optional[ProjectFacts]:
         for version in decode_ranges(order, ranges):
             requires[version] = spec
     return ProjectFacts(normalize(name), order, decode_ranges(order, entry.get("sdist", "")), wheels, requires,
-                        f"embedded data of {meta['generated']}",
+                        f"embedded data of {_wheel_data()['generated']}",
                         yanked=frozenset(decode_ranges(order, entry.get("yanked", ""))),
                         older_fit={(str(python), arch): str(version)
                                    for python, per_arch in (entry.get("older_fit") or {}).items()
