@@ -117,7 +117,7 @@ def test_debug_prints_the_traceback_of_an_internal_error(tmp_path, monkeypatch, 
         yield  # a generator, as rules are
 
     monkeypatch.setitem(REGISTRY, "AG103", REGISTRY["AG103"].__class__(
-        "AG103", "apk-upgrade", REGISTRY["AG103"].severity, "s", "r", check=broken))
+        "AG103", "apk-upgrade", REGISTRY["AG103"].severity, "s", "r", check=broken, family="apk"))
     write(tmp_path, {"Dockerfile": "FROM alpine:3.22\nRUN apk upgrade\n"})
     monkeypatch.chdir(tmp_path)
     assert cli.main(["-q", "Dockerfile"]) == 2

@@ -65,3 +65,28 @@ def test_rule_docs_say_what_fix_the_rule_declares(rule):
         assert "## Fix" not in page
     else:
         assert FIX_AVAILABILITY[rule.fixes] in page
+
+
+def test_every_rule_module_is_a_family_the_engine_loads():
+    from alpineguard.rules import FAMILIES
+    modules = {p.stem for p in (REPO / "src" / "alpineguard" / "rules").glob("*.py")}
+    assert modules - {"__init__", "registry", "edits"} == set(FAMILIES)
+
+
+def test_loading_only_the_families_a_file_needs_loses_no_finding(tmp_path, monkeypatch):
+    """The same findings as with every family run on every file, over the rules' examples,
+    the bundled examples and 300 generated Dockerfiles."""
+    from alpineguard import rules
+    folder = tmp_path / "files"
+    corpus_generator().generate(folder, count=300)
+    for rule in CHECKED:
+        for kind in ("bad", "good"):
+            (folder / f"{rule.id}.{kind}.Dockerfile").write_text(example(getattr(rule, kind)))
+    paths = [str(folder), str(REPO / "examples")]
+
+    def findings():
+        return sorted((f.path, f.start, f.rule, f.message) for f in lint_run(paths, Settings(as_of=AS_OF), jobs=1).findings)
+
+    as_needed = findings()
+    monkeypatch.setattr(rules, "FAMILIES", dict.fromkeys(rules.FAMILIES))  # every family on every file
+    assert as_needed and findings() == as_needed

@@ -109,3 +109,31 @@ def test_wheel_data_keys_are_normalized_names():
     from alpineguard.deps.wheels import normalize
     names = list(_wheels_as_parsed()["packages"])
     assert names and all(normalize(name) == name for name in names)
+
+
+def _modules_after_checking(tmp_path, dockerfile: str) -> set[str]:
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    env = dict(os.environ, ALPINEGUARD_CACHE_DIR=str(tmp_path / "cache"))
+    for _ in range(2):  # the second run is warm: the knowledge cache spares the YAML parser
+        run = subprocess.run([sys.executable, "-c", LIGHT_PATH_PROBE, str(tmp_path / "Dockerfile")], capture_output=True,
+                             text=True, env=env, timeout=60, check=True, cwd=tmp_path)
+    return set(run.stdout.strip().rsplit("\n", 1)[-1].split(","))
+
+
+DEPENDENCY_RULES = {"alpineguard.rules.deps_python", "alpineguard.rules.deps_node", "alpineguard.rules.deps_go"}
+
+
+def test_a_file_without_dependencies_loads_no_dependency_rules_online_or_yaml(tmp_path):
+    loaded = _modules_after_checking(tmp_path, "FROM alpine:3.22\nRUN apk add --no-cache curl\n"
+                                               "CMD [\"curl\", \"--version\"]\n")
+    assert {"alpineguard.rules.apk", "alpineguard.rules.init"} <= loaded  # the probe did lint
+    unwanted = DEPENDENCY_RULES | {"alpineguard.online", "yaml", "typing", "urllib.parse"}
+    assert not unwanted & loaded, unwanted & loaded
+
+
+def test_a_file_loads_the_families_of_the_programs_it_runs(tmp_path):
+    bare = _modules_after_checking(tmp_path, "FROM alpine:3.22\nUSER nobody\n")
+    assert "alpineguard.rules.base_image" in bare
+    assert not {"alpineguard.rules.apk", "alpineguard.rules.downloads"} & bare
+    pip = _modules_after_checking(tmp_path, "FROM python:3.12-alpine3.22\nRUN pip install numpy\n")
+    assert "alpineguard.rules.deps_python" in pip and not {"alpineguard.rules.deps_node", "alpineguard.rules.deps_go"} & pip

@@ -13,7 +13,8 @@ from .model import Dockerfile, Finding, Pos
 from .parsing.dockerfile import parse_dockerfile
 from .pragmas import read_pragmas
 from .record import Record
-from .rules import REGISTRY, Rule, all_rules
+from .rules import RULE_IDS, Rule, rules_for
+from .rules.registry import REGISTRY as LOADED_RULES  # the input rules (AG00x) are always loaded
 
 if TYPE_CHECKING:  # the run imports build definitions only when a folder has one, online only with --online
     from .builds.model import Build, DefinitionProblem
@@ -44,7 +45,7 @@ def internal_error(where: str, error: BaseException, settings: Settings) -> str:
 
 
 def _input_finding(rule_id: str, path: str, start: Pos, end: Pos, message: str, settings: Settings) -> Finding:
-    rule = REGISTRY[rule_id]
+    rule = LOADED_RULES[rule_id]
     return Finding(rule.id, rule.name, settings.severity.get(rule.id, rule.severity), path, start, end, message)
 
 
@@ -74,7 +75,7 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
         for problem in df.problems:
             result.findings.append(_input_finding("AG001", path, problem.start, problem.end, problem.message,
                                                   settings))
-    for rule in all_rules():
+    for rule in rules_for(df):
         if rule.check is None or not settings.rule_enabled(rule.id):
             continue
         try:
@@ -92,7 +93,7 @@ def check_text(text: str, path: str, settings: Settings, source_path: Optional[s
 
 def _apply_pragmas(df, result: FileResult, settings: Settings) -> None:
     """Inline pragmas act here, after the rules ran, so that rules stay pure."""
-    pragmas = read_pragmas(df, frozenset(REGISTRY))
+    pragmas = read_pragmas(df, RULE_IDS)
     if settings.inline_ignores:
         result.findings = [f for f in result.findings if not pragmas.hides(f)]
     if settings.rule_enabled("AG003"):

@@ -10,6 +10,7 @@ hadolint's business and pass silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Optional
 
 from .model import Dockerfile, Finding, Pos
@@ -72,7 +73,7 @@ def _ids(text: str) -> list[tuple[str, int]]:
 
 
 class _Reader:
-    def __init__(self, df: Dockerfile, known_rules: frozenset[str]):
+    def __init__(self, df: Dockerfile, known_rules: Collection[str]):
         self.lines = df.lines
         self.known_rules = known_rules
         self.heredoc_lines = {n for ins in df.instructions for doc in ins.heredocs
@@ -158,5 +159,5 @@ class _Reader:
             self.pragmas.spans.append((span[0], span[1], rules))
 
 
-def read_pragmas(df: Dockerfile, known_rules: frozenset[str]) -> Pragmas:
+def read_pragmas(df: Dockerfile, known_rules: Collection[str]) -> Pragmas:
     return _Reader(df, known_rules).read()

@@ -19,7 +19,7 @@ from .engine import FileResult, check_builds, check_file, check_inline, definiti
 from .lintcontext import RunContext
 from .model import Finding, Severity
 from .record import Record
-from .rules import REGISTRY
+from .rules import RULE_IDS
 
 if TYPE_CHECKING:  # build definitions are imported only when a folder has one, fixing only for --fix/--diff
     from .builds.model import Build, DefinitionProblem
@@ -40,7 +40,7 @@ Item = tuple[str, Settings, Optional[bytes], tuple["Build", ...]]
 def load_settings(command_line: Layer, config: Optional[str] = None, cwd: Optional[str] = None) -> Settings:
     """The settings of a run: defaults, the config file (`config`, else the nearest one
     upwards from `cwd`) checked against the registered rules, then `command_line`."""
-    found: Optional[ConfigFile] = load_config(config, cwd, known_rules=REGISTRY)
+    found: Optional[ConfigFile] = load_config(config, cwd, known_rules=RULE_IDS)
     return build_settings(command_line, found)
 
 

@@ -8,10 +8,9 @@ from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at
+from .programs import NODE_INSTALL_VERBS, NODE_RUNNERS
 from ..record import Record
 
-_INSTALL_VERBS = {"npm": {"install", "i", "ci", "add", "isntall", "in"}, "yarn": {"install", "add"},
-                  "pnpm": {"install", "i", "add"}}
 _LOCKS = {"npm": ("npm-shrinkwrap.json", "package-lock.json"), "yarn": ("yarn.lock",), "pnpm": ("pnpm-lock.yaml",)}
 _VALUE_OPTIONS = frozenset({"--omit", "--include", "--prefix", "-C", "--dir", "--registry", "--cache", "--tag",
                             "--workspace", "-w", "--filter", "--loglevel", "--modules-folder", "--cwd"})
@@ -87,7 +86,7 @@ class NodeDeps:
     def install(self, stage: Stage, ins: Instruction, command: Command) -> Optional[NodeInstall]:
         argv = command.effective_argv()
         tool = command.name
-        if tool not in _INSTALL_VERBS:
+        if tool not in NODE_INSTALL_VERBS:
             return None
         words = argv[1:]
         global_install = False
@@ -95,7 +94,7 @@ class NodeDeps:
             global_install, words = True, words[1:]
         if tool == "yarn" and not words:
             verb = argv[0]
-        elif not words or words[0].value not in _INSTALL_VERBS[tool]:
+        elif not words or words[0].value not in NODE_INSTALL_VERBS[tool]:
             return None
         else:
             verb, words = words[0], words[1:]
@@ -166,8 +165,8 @@ class NodeDeps:
     def browser_install(command: Command) -> Optional[BrowserInstall]:
         argv = command.effective_argv()
         values = [w.value for w in argv]
-        if command.name in ("npx", "pnpx", "bunx") or values[:2] in (["pnpm", "exec"], ["yarn", "dlx"]):
-            offset = 1 if command.name in ("npx", "pnpx", "bunx") else 2
+        if command.name in NODE_RUNNERS or values[:2] in (["pnpm", "exec"], ["yarn", "dlx"]):
+            offset = 1 if command.name in NODE_RUNNERS else 2
             while offset < len(values) and values[offset].startswith("-"):
                 offset += 1
             argv, values = argv[offset:], values[offset:]

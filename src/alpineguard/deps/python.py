@@ -9,6 +9,7 @@ from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at, truthy
+from .programs import PIP_BIN, PYTHON_BIN, PYTHON_INSTALLERS
 from ..record import Record
 from .versions import parse_requirement
 
@@ -22,8 +23,6 @@ _PIP_VALUE_OPTIONS = frozenset({
     "-w", "--wheel-dir", "--index-strategy", "--resolution", "--prerelease", "--extra", "--build-constraint",
     "--override", "--python-platform", "--link-mode", "--exclude-newer",
 })
-_PY_BIN = re.compile(r"^python(\d(\.\d+)?)?$")
-_PIP_BIN = re.compile(r"^pip(\d(\.\d+)?)?$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^git\+|^[a-z]+\+https?:", re.I)
 _MAX_INCLUDE_DEPTH = 10
 
@@ -71,18 +70,18 @@ def _python_argv(command: Command) -> Optional[tuple[str, list[Word]]]:
     if not argv:
         return None
     name = command.name
-    if _PY_BIN.match(name):
+    if PYTHON_BIN.match(name):
         rest = argv[1:]
         while rest and rest[0].value.startswith("-") and rest[0].value != "-m":
             rest = rest[1:]
         if len(rest) >= 2 and rest[0].value == "-m" and rest[1].value == "pip":
             return "pip", rest[2:]
-        if len(rest) >= 2 and rest[0].value == "-m" and rest[1].value in ("uv", "poetry", "pipenv"):
+        if len(rest) >= 2 and rest[0].value == "-m" and rest[1].value in PYTHON_INSTALLERS:
             return rest[1].value, rest[2:]
         return None
-    if _PIP_BIN.match(name):
+    if PIP_BIN.match(name):
         return "pip", argv[1:]
-    if name in ("uv", "poetry", "pipenv"):
+    if name in PYTHON_INSTALLERS:
         return name, argv[1:]
     return None
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from ..deps.common import StageFiles, cwd_at, env_at, musl_runs
+from ..deps.programs import GO
 from ..knowledge.musl import go_facts
 from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Instruction, Stage, Word
@@ -81,7 +82,7 @@ earlier in the same RUN or in the stage or its ancestors.""",
 def go_cgo_no_toolchain(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
     files = StageFiles(df)
     for stage, ins, command in musl_runs(df):
-        if command.name != "go":
+        if command.name != GO:
             continue
         reason = _reason(files, stage, ins, command)
         if reason is None:
