@@ -8,9 +8,10 @@ from typing import Optional
 
 from .knowledge import image_lists
 from .model import ImageKind, ImageRef, without_unrendered
+from .patterns import LazyPattern
 
-_ALPINE_RELEASE_IN_TAG = re.compile(r"alpine-?(\d+\.\d+)")
-_RELEASE_TAG = re.compile(r"(\d+\.\d+)(?:\.\d+)?(?:$|[-_])")
+_ALPINE_RELEASE_IN_TAG = LazyPattern(r"alpine-?(\d+\.\d+)")
+_RELEASE_TAG = LazyPattern(r"(\d+\.\d+)(?:\.\d+)?(?:$|[-_])")
 _DOCKER_HUB = frozenset({"", "docker.io", "index.docker.io", "registry-1.docker.io"})
 # Docker Hub namespaces that republish the official images for one architecture (`arm64v8/alpine`).
 _ARCH_NAMESPACES = frozenset({"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386", "ppc64le", "riscv64",

@@ -15,6 +15,7 @@ from typing import Optional
 
 from .model import Dockerfile, Finding, Pos
 from .record import Record
+from .patterns import LazyPattern
 
 # hadolint code -> the alpineguard rule that checks the same thing, no more and no less.
 # Not mapped, on purpose: DL3018 (pin apk package versions: no alpineguard rule),
@@ -26,9 +27,9 @@ HADOLINT_EQUIVALENTS = {
     "DL3025": "AG303",  # shell form of CMD / ENTRYPOINT
 }
 
-_ALPINEGUARD = re.compile(r"#\s*alpineguard\s*:\s*(?P<body>.*?)\s*$", re.IGNORECASE)
-_ALPINEGUARD_VERB = re.compile(r"(?P<verb>ignore-file|ignore)\s*=\s*(?P<ids>.*)$", re.IGNORECASE)
-_HADOLINT = re.compile(r"#\s*hadolint\s+(?P<scope>global\s+)?ignore\s*=\s*(?P<ids>.*?)\s*$", re.IGNORECASE)
+_ALPINEGUARD = LazyPattern(r"#\s*alpineguard\s*:\s*(?P<body>.*?)\s*$", re.IGNORECASE)
+_ALPINEGUARD_VERB = LazyPattern(r"(?P<verb>ignore-file|ignore)\s*=\s*(?P<ids>.*)$", re.IGNORECASE)
+_HADOLINT = LazyPattern(r"#\s*hadolint\s+(?P<scope>global\s+)?ignore\s*=\s*(?P<ids>.*?)\s*$", re.IGNORECASE)
 
 
 class Problem(Record):
@@ -60,7 +61,7 @@ class Pragmas(Record):
         return any(first <= line <= last and finding.rule in rules for first, last, rules in self.spans)
 
 
-_ID_LIST = re.compile(r"[^\s,]+(?:\s*,\s*[^\s,]+)*")
+_ID_LIST = LazyPattern(r"[^\s,]+(?:\s*,\s*[^\s,]+)*")
 
 
 def _ids(text: str) -> list[tuple[str, int]]:

@@ -10,6 +10,7 @@ from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at
 from .programs import NODE_INSTALL_VERBS, NODE_RUNNERS
 from ..record import Record
+from ..patterns import LazyPattern
 
 _LOCKS = {"npm": ("npm-shrinkwrap.json", "package-lock.json"), "yarn": ("yarn.lock",), "pnpm": ("pnpm-lock.yaml",)}
 _VALUE_OPTIONS = frozenset({"--omit", "--include", "--prefix", "-C", "--dir", "--registry", "--cache", "--tag",
@@ -50,7 +51,7 @@ class BrowserInstall(Record):
         self.package = package
 
 
-_EXACT_SEMVER = re.compile(r"^=?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:\+[0-9A-Za-z.-]+)?$")
+_EXACT_SEMVER = LazyPattern(r"^=?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:\+[0-9A-Za-z.-]+)?$")
 
 
 def _version_of(spec: str) -> Optional[str]:
@@ -213,7 +214,7 @@ def _npm_lock(data: dict, omit_dev: bool) -> list[tuple[str, Optional[str], bool
     return entries
 
 
-_YARN_HEADER = re.compile(r'^"?((?:@[^@/"\s]+/)?[^@"\s,]+)@')
+_YARN_HEADER = LazyPattern(r'^"?((?:@[^@/"\s]+/)?[^@"\s,]+)@')
 
 
 def _yarn_lock(text: str) -> list[tuple[str, Optional[str], bool]]:

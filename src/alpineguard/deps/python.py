@@ -12,6 +12,7 @@ from .common import Located, StageFiles, cwd_at, env_at, truthy
 from .programs import PIP_BIN, PYTHON_BIN, PYTHON_INSTALLERS
 from ..record import Record
 from .versions import parse_requirement
+from ..patterns import LazyPattern
 
 _PIP_VALUE_OPTIONS = frozenset({
     "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target", "--platform",
@@ -23,7 +24,7 @@ _PIP_VALUE_OPTIONS = frozenset({
     "-w", "--wheel-dir", "--index-strategy", "--resolution", "--prerelease", "--extra", "--build-constraint",
     "--override", "--python-platform", "--link-mode", "--exclude-newer",
 })
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^git\+|^[a-z]+\+https?:", re.I)
+_URL = LazyPattern(r"^[a-z][a-z0-9+.-]*://|^git\+|^[a-z]+\+https?:", re.I)
 _MAX_INCLUDE_DEPTH = 10
 
 

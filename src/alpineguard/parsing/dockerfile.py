@@ -19,6 +19,7 @@ from typing import Optional
 from ..model import (Command, Dockerfile, Flag, Heredoc, ImageKind, ImageRef, Instruction,
                      ParseProblem, Pos, SourceText, Stage, Word)
 from .shell import SHELLS, ShellReadings, command_from_words, expand_variables, parse_shell, split_words
+from ..patterns import LazyPattern
 
 KNOWN_INSTRUCTIONS = frozenset({
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
@@ -54,7 +55,7 @@ def _runs_as(keyword: str, args: SourceText) -> str:
 
 
 _BLANK = " \t\v\f\r\n"
-_HEREDOC_WORD = re.compile(r"(\d*)<<(-?)\s*([^<]*)\Z")
+_HEREDOC_WORD = LazyPattern(r"(\d*)<<(-?)\s*([^<]*)\Z")
 
 
 def _lexer_words(text: str) -> Optional[list[tuple[int, int]]]:
@@ -320,7 +321,7 @@ def _trigger(onbuild: Instruction, problems: list[ParseProblem]) -> Optional[Ins
     return trigger
 
 
-_STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*\Z")
+_STAGE_NAME = LazyPattern(r"[a-z][a-z0-9-_.]*\Z")
 
 
 def _from_words(args: SourceText, env: Mapping[str, str]) -> list[Word]:

@@ -15,6 +15,7 @@ from typing import Optional
 
 from ..model import Command, Pos, Redirect, SourceText, Word
 from .apk import read_apk
+from ..patterns import LazyPattern
 
 SHELLS = frozenset({"sh", "ash", "bash", "dash", "zsh", "ksh", "mksh"})
 
@@ -122,7 +123,7 @@ def expand_parameter(inner: str, env: Mapping[str, str]) -> Optional[str]:
     return None
 
 
-_VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VARIABLE = LazyPattern(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def expand_variables(text: str, env: Mapping[str, str]) -> str:

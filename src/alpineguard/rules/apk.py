@@ -10,6 +10,7 @@ from ..model import Command, Dockerfile, Edit, Fix, Instruction, Stage, Word
 from ..parsing.apk import ApkCall, apk_calls, is_build_only, package_name
 from .edits import command_removal, continuation, editable, remove_word, remove_words
 from .registry import Hit, rule
+from ..patterns import LazyPattern
 
 _APK_CACHE = "/var/cache/apk"
 _CACHE_REMOVAL_ARGS = frozenset({"/var/cache/apk", "/var/cache/apk/", "/var/cache/apk/*", "/var/cache/*",
@@ -348,7 +349,7 @@ _BUILD_PROGRAMS = frozenset({"gcc", "cc", "g++", "c++", "clang", "cargo", "rustc
                              "esy", "zig"})
 # An ENTRYPOINT/CMD that runs tests (or a script copied in under such a name) makes a CI
 # image: it builds what it tests when it starts.
-_TEST_RUNNER = re.compile(r"(?<![a-z])(?:tests?|run_?tests?|installcheck|pytest|tox|ctest)(?![a-z])", re.IGNORECASE)
+_TEST_RUNNER = LazyPattern(r"(?<![a-z])(?:tests?|run_?tests?|installcheck|pytest|tox|ctest)(?![a-z])", re.IGNORECASE)
 _BUILD_PATH_PARTS = frozenset({".devcontainer", "devcontainer", "ci", ".ci", ".circleci", ".gitlab", "toolchain",
                                "toolchains", "builder", "builders", "buildenv", "build-env", "sdk"})
 _BUILD_FILE_SUFFIXES = frozenset({"ci", "build", "builder", "dev", "devcontainer", "toolchain", "sdk"})
@@ -442,9 +443,9 @@ def kept_on_purpose(ctx: FileContext, df: Dockerfile, ins: Instruction, word: Wo
     return any(name.search(comment) and _keep_reason(comment) for comment in ctx.derived(_comments, ins, df))
 
 
-_KEEP_WORDS = re.compile(r"\b(?:needs?|needed|requires?|required|used by|loads?|dlopen|keep|kept|"
+_KEEP_WORDS = LazyPattern(r"\b(?:needs?|needed|requires?|required|used by|loads?|dlopen|keep|kept|"
                          r"runtime|run time|at run)\b", re.IGNORECASE)
-_BUILD_WORDS = re.compile(r"\bbuild|\bcompil|\bheaders?\b|\binstall|\.h\b|\btemporar", re.IGNORECASE)
+_BUILD_WORDS = LazyPattern(r"\bbuild|\bcompil|\bheaders?\b|\binstall|\.h\b|\btemporar", re.IGNORECASE)
 
 
 def _keep_reason(comment: str) -> bool:
@@ -623,7 +624,7 @@ def virtual_not_deleted(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
 _KEPT_VIRTUAL_WORDS = frozenset({"run", "rundep", "rundeps", "runtime", "persistent", "keep"})
 
 
-_BUILD_VIRTUAL = re.compile(r"build|dev|tmp|temp|compil|gyp|fetch|tool", re.IGNORECASE)
+_BUILD_VIRTUAL = LazyPattern(r"build|dev|tmp|temp|compil|gyp|fetch|tool", re.IGNORECASE)
 
 
 def kept_virtual(name: str, build_only: int, packages: int) -> bool:
@@ -695,7 +696,7 @@ def apk_edge_repository(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
                                      "edge packages mixed into a stable release")
 
 
-_ABUILD = re.compile(r"\babuild\b")
+_ABUILD = LazyPattern(r"\babuild\b")
 
 
 def _built_here(df: Dockerfile, call: ApkCall) -> bool:

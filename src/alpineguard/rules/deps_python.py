@@ -18,13 +18,14 @@ from ..model import Dockerfile, Instruction, Severity, Stage
 from ..parsing.apk import installed_packages
 from ..record import Record
 from .registry import Hit, rule
+from ..patterns import LazyPattern
 
 _COMPILERS = frozenset({"build-base", "gcc", "g++", "clang"})
 _LIBC_HEADERS = frozenset({"build-base", "musl-dev", "libc-dev"})
 _RUST = frozenset({"cargo", "rust"})
-_PYTHON_TAG = re.compile(r"^(?:python)?(\d+)\.(\d+)")
-_PYTHON_IN_TAG = re.compile(r"python(\d+)\.(\d+)")
-_PYTHON2_IMAGE = re.compile(r"(python-?|py)2(\D|$)")
+_PYTHON_TAG = LazyPattern(r"^(?:python)?(\d+)\.(\d+)")
+_PYTHON_IN_TAG = LazyPattern(r"python(\d+)\.(\d+)")
+_PYTHON2_IMAGE = LazyPattern(r"(python-?|py)2(\D|$)")
 
 
 class StagePython(Record, frozen=True):

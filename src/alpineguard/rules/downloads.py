@@ -13,8 +13,9 @@ from ..parsing.apk import apk_calls, installed_packages, package_name
 from ..parsing.shell import split_words
 from ..record import Record
 from .registry import Hit, rule
+from ..patterns import LazyPattern
 
-_URL = re.compile(r"^(https?|ftp)://", re.I)
+_URL = LazyPattern(r"^(https?|ftp)://", re.I)
 _DOWNLOADERS = frozenset({"curl", "wget", "aria2c"})
 _CHECKSUMS = (".sha256", ".sha512", ".sha1", ".md5", ".asc", ".sig", ".sha256sum", ".sha512sum")
 

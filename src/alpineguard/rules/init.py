@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import posixpath
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Optional
@@ -20,17 +19,18 @@ from ..parsing.apk import installed_packages
 from ..parsing.shell import ShellReadings, command_from_words, parse_shell, split_words
 from ..record import Record
 from .registry import Hit, rule
+from ..patterns import LazyPattern
 
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _INSTALLABLE = ("tini", "dumb-init", "catatonit")  # inits that come as one binary
 # Unquoted plain text, or a quoted part in which the shell would expand nothing.
-_PLAIN_WORD = re.compile(r"""(?:[\w./:=@%+,-]+|'[^']*'|"[^"$`\\!]*")+""")
+_PLAIN_WORD = LazyPattern(r"""(?:[\w./:=@%+,-]+|'[^']*'|"[^"$`\\!]*")+""")
 _SHELL_BUILTINS = frozenset({"exec", "cd", "set", "export", "unset", ".", "source", "eval", "trap",
                              "ulimit", "umask", "read", "wait", "shift", "alias", "local", "readonly"})
 # Builtins that, run last, mean the program ran before them under the shell (`app; echo done`).
 _NON_PROGRAMS = frozenset({"echo", "printf", "true", "false", ":", "exit", "return", "test", "["})
-_QUOTED_ITEM = re.compile(r"'[^'\\]*'|\"[^\"\\]*\"")
-_QUOTED_LIST = re.compile(rf"\[\s*(?:{_QUOTED_ITEM.pattern})(?:\s*,\s*(?:{_QUOTED_ITEM.pattern}))*\s*\]")
+_QUOTED_ITEM = LazyPattern(r"'[^'\\]*'|\"[^\"\\]*\"")
+_QUOTED_LIST = LazyPattern(rf"\[\s*(?:{_QUOTED_ITEM.pattern})(?:\s*,\s*(?:{_QUOTED_ITEM.pattern}))*\s*\]")
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".js", ".rb", ".pl", ".php")
 _HELP_ARGUMENTS = frozenset({"--help", "-h", "-help", "help", "--version", "-V", "version"})
 _LOOPS = frozenset({"while", "until", "for"})

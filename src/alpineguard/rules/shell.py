@@ -1,7 +1,6 @@
 """AG5xx: BusyBox shell and userland."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Optional
@@ -14,6 +13,7 @@ from ..parsing.apk import installed_packages
 from ..parsing.dockerfile import shebang_interpreter
 from ..parsing.shell import ShellReadings, Token, closing_bracket
 from .registry import Hit, rule
+from ..patterns import LazyPattern
 
 BUSYBOX_SHELLS = frozenset({"sh", "ash"})
 _REMEDY = "; write it for POSIX sh, or install bash and use it (apk add bash, SHELL [\"/bin/bash\", \"-c\"])"
@@ -31,12 +31,12 @@ _EFFECTS = {
     "printf-v": "BusyBox printf has no -v: it prints `-v` and assigns nothing; use var=$(printf ...)",
 }
 _BASH_BUILTINS = frozenset({"declare", "typeset", "shopt", "mapfile", "readarray"})
-_ARRAY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
-_ELEMENT_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*\]\+?=")
-_ARRAY_PARAMETER = re.compile(r"#?[A-Za-z_][A-Za-z0-9_]*\[")
-_INDIRECT_PARAMETER = re.compile(r"![A-Za-z_]")
-_CASE_PARAMETER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\^\^|\^|,,|,)")
-_SEQUENCE = re.compile(r"(-?\d+\.\.-?\d+|[A-Za-z]\.\.[A-Za-z])(\.\.-?\d+)?")
+_ARRAY_ASSIGNMENT = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+_ELEMENT_ASSIGNMENT = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*\[[^\]]*\]\+?=")
+_ARRAY_PARAMETER = LazyPattern(r"#?[A-Za-z_][A-Za-z0-9_]*\[")
+_INDIRECT_PARAMETER = LazyPattern(r"![A-Za-z_]")
+_CASE_PARAMETER = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*(\^\^|\^|,,|,)")
+_SEQUENCE = LazyPattern(r"(-?\d+\.\.-?\d+|[A-Za-z]\.\.[A-Za-z])(\.\.-?\d+)?")
 _COMMAND_START_WORDS = frozenset({"then", "else", "elif", "do", "if", "while", "until", "!", "{", "}", "time"})
 
 
