@@ -24,7 +24,8 @@ _PIP_VALUE_OPTIONS = frozenset({
     "-w", "--wheel-dir", "--index-strategy", "--resolution", "--prerelease", "--extra", "--build-constraint",
     "--override", "--python-platform", "--link-mode", "--exclude-newer",
 })
-_URL = LazyPattern(r"^[a-z][a-z0-9+.-]*://|^git\+|^[a-z]+\+https?:", re.I)
+# Matched against lowered text: compiling a case-insensitive pattern costs several times as much.
+_URL = LazyPattern(r"^[a-z][a-z0-9+.-]*://|^git\+|^[a-z]+\+https?:")
 _MAX_INCLUDE_DEPTH = 10
 
 
@@ -176,7 +177,7 @@ class PythonDeps:
             self._argument(call, stage, ins, cwd, value, value.value)
 
     def _argument(self, call: PipCall, stage, ins, cwd, word: Word, text: str):
-        if "$" in text or _URL.match(text) or " @ " in text:
+        if "$" in text or _is_url(text) or " @ " in text:
             return
         path, extras = _path_and_extras(text)
         if path is not None:
@@ -244,7 +245,7 @@ class PythonDeps:
                     call.prefer_binary = True
                 continue
             text_only = re.split(r"\s--?[a-z]", line, maxsplit=1)[0].strip()  # drop --hash=... options
-            if not text_only or _URL.match(text_only) or " @ " in text_only or "$" in text_only:
+            if not text_only or _is_url(text_only) or " @ " in text_only or "$" in text_only:
                 continue
             if _path_and_extras(text_only)[0] is not None:
                 continue
@@ -283,9 +284,13 @@ class PythonDeps:
         return call
 
 
+def _is_url(text: str) -> bool:
+    return _URL.match(text.lower()) is not None
+
+
 def _local_links(value: str) -> bool:
     """--find-links pointing into the image (wheels built in another stage), not a URL."""
-    return any(part and not _URL.match(part) for part in value.split())
+    return any(part and not _is_url(part) for part in value.split())
 
 
 def _path_and_extras(text: str) -> tuple[Optional[str], list[str]]:

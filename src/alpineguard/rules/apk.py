@@ -349,7 +349,8 @@ _BUILD_PROGRAMS = frozenset({"gcc", "cc", "g++", "c++", "clang", "cargo", "rustc
                              "esy", "zig"})
 # An ENTRYPOINT/CMD that runs tests (or a script copied in under such a name) makes a CI
 # image: it builds what it tests when it starts.
-_TEST_RUNNER = LazyPattern(r"(?<![a-z])(?:tests?|run_?tests?|installcheck|pytest|tox|ctest)(?![a-z])", re.IGNORECASE)
+# These patterns read lowered text: compiling a case-insensitive pattern costs several times as much.
+_TEST_RUNNER = LazyPattern(r"(?<![a-z])(?:tests?|run_?tests?|installcheck|pytest|tox|ctest)(?![a-z])")
 _BUILD_PATH_PARTS = frozenset({".devcontainer", "devcontainer", "ci", ".ci", ".circleci", ".gitlab", "toolchain",
                                "toolchains", "builder", "builders", "buildenv", "build-env", "sdk"})
 _BUILD_FILE_SUFFIXES = frozenset({"ci", "build", "builder", "dev", "devcontainer", "toolchain", "sdk"})
@@ -389,7 +390,7 @@ def _runs_tests(final: Stage) -> bool:
                     if _last(final, keyword) is not None)
     if not text:
         return False
-    if _TEST_RUNNER.search(text):
+    if _TEST_RUNNER.search(text.lower()):
         return True
     copies = [ins for stage in final.lineage() for ins in stage.instructions if ins.keyword in ("COPY", "ADD")]
     run_words = set(text.split())
@@ -397,7 +398,7 @@ def _runs_tests(final: Stage) -> bool:
         words = ins.args.text.split()
         if len(words) < 2 or words[-1].endswith("/") or words[-1] in (".", "./"):
             continue  # a folder: not the script the image runs
-        if words[-1] in run_words and any(_TEST_RUNNER.search(w) for w in words[:-1]):
+        if words[-1] in run_words and any(_TEST_RUNNER.search(w.lower()) for w in words[:-1]):
             return True
     return False
 
@@ -444,12 +445,13 @@ def kept_on_purpose(ctx: FileContext, df: Dockerfile, ins: Instruction, word: Wo
 
 
 _KEEP_WORDS = LazyPattern(r"\b(?:needs?|needed|requires?|required|used by|loads?|dlopen|keep|kept|"
-                         r"runtime|run time|at run)\b", re.IGNORECASE)
-_BUILD_WORDS = LazyPattern(r"\bbuild|\bcompil|\bheaders?\b|\binstall|\.h\b|\btemporar", re.IGNORECASE)
+                         r"runtime|run time|at run)\b")  # on lowered text, as _TEST_RUNNER
+_BUILD_WORDS = LazyPattern(r"\bbuild|\bcompil|\bheaders?\b|\binstall|\.h\b|\btemporar")
 
 
 def _keep_reason(comment: str) -> bool:
-    return bool(_KEEP_WORDS.search(comment)) and not _BUILD_WORDS.search(comment)
+    lowered = comment.lower()
+    return bool(_KEEP_WORDS.search(lowered)) and not _BUILD_WORDS.search(lowered)
 
 
 def _comments(ins: Instruction, df: Dockerfile) -> list[str]:
@@ -624,7 +626,7 @@ def virtual_not_deleted(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
 _KEPT_VIRTUAL_WORDS = frozenset({"run", "rundep", "rundeps", "runtime", "persistent", "keep"})
 
 
-_BUILD_VIRTUAL = LazyPattern(r"build|dev|tmp|temp|compil|gyp|fetch|tool", re.IGNORECASE)
+_BUILD_VIRTUAL = LazyPattern(r"build|dev|tmp|temp|compil|gyp|fetch|tool")  # on lowered text, as _TEST_RUNNER
 
 
 def kept_virtual(name: str, build_only: int, packages: int) -> bool:
@@ -634,7 +636,7 @@ def kept_virtual(name: str, build_only: int, packages: int) -> bool:
     one `binutils` among its libraries)."""
     if _KEPT_VIRTUAL_WORDS & set(re.split(r"[-_.]+", name.lower())):
         return True
-    return not _BUILD_VIRTUAL.search(name) and build_only * 2 < packages
+    return not _BUILD_VIRTUAL.search(name.lower()) and build_only * 2 < packages
 
 
 def _deleted_later(ins: Instruction, df: Dockerfile, stage: Stage) -> set[str]:
