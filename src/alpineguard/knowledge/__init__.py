@@ -72,14 +72,18 @@ def _write(path: str, content: bytes) -> None:
 
 class ReadOnly(Mapping):
     """A read-only view of a parsed mapping; what it holds is read-only when read (lists as
-    tuples). Lazy, as freezing every entry of a large data file up front costs start-up."""
-    __slots__ = ("_data",)
+    tuples). Lazy, as freezing every entry of a large data file up front costs start-up;
+    each entry is frozen once, as rules read the same entries for every command."""
+    __slots__ = ("_data", "_frozen")
 
     def __init__(self, data: dict) -> None:
         self._data = data
+        self._frozen: dict = {}
 
     def __getitem__(self, key):
-        return frozen(self._data[key])
+        if key not in self._frozen:
+            self._frozen[key] = frozen(self._data[key])
+        return self._frozen[key]
 
     def __iter__(self):
         return iter(self._data)
