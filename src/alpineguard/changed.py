@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Optional
 
 from .config import DEFAULT_MAX_FILE_SIZE
 from .context import ImageFiles
@@ -18,11 +17,12 @@ from .discovery import COMPOSE_NAMES, DEFINITION_NAMES, definition_names_in, dis
 from .files import Unreadable, read_file
 from .parsing.dockerfile import parse_dockerfile
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
 if TYPE_CHECKING:  # build definitions load only when a definition file changed
     from .builds.model import Build
 
 
-def dockerfiles_for_changes(changed: Iterable[str], context: Optional[str] = None,
+def dockerfiles_for_changes(changed: Iterable[str], context: str | None = None,
                             excludes: Iterable[str] = ()) -> list[str]:
     """The changed Dockerfiles in the order given, then those that copy in another changed file.
 
@@ -41,7 +41,7 @@ def dockerfiles_for_changes(changed: Iterable[str], context: Optional[str] = Non
     return result
 
 
-def copies_any(dockerfile: str, files: list[str], context: Optional[str] = None) -> bool:
+def copies_any(dockerfile: str, files: list[str], context: str | None = None) -> bool:
     """Whether the Dockerfile's build (context: `context`, default its folder) copies in any of `files`."""
     context_dir = os.path.abspath(context or os.path.dirname(dockerfile) or ".")
     absolute = (os.path.abspath(path) for path in files)
@@ -65,7 +65,7 @@ def is_definition_file(path: str, named: Iterable[str] = ()) -> bool:
 
 def changed_builds(changed: Iterable[str], compose_files: Iterable[str] = (), bake_files: Iterable[str] = (),
                    profiles: tuple[str, ...] = (),
-                   committed: Optional[Callable[[str], Optional[str]]] = None) -> list[Build]:
+                   committed: Callable[[str], str | None] | None = None) -> list[Build]:
     """The builds that these changed compose or bake files (or `.env` files) define
     differently from `committed` (a path's earlier text, None for a new file; default:
     the last commit's, `git show HEAD:...`)."""
@@ -97,7 +97,7 @@ def dockerfiles_for_definition_changes(changed: Iterable[str], compose_files: It
     return result
 
 
-def _committed_text(path: str) -> Optional[str]:
+def _committed_text(path: str) -> str | None:
     """The file as the last commit holds it; None when it is new or git cannot tell."""
     import subprocess
     try:
@@ -108,8 +108,8 @@ def _committed_text(path: str) -> Optional[str]:
     if done.returncode != 0:
         return None
     return done.stdout.decode("utf-8", "replace")
-def copied_context_files(dockerfile_path: str, context_dir: Optional[str] = None,
-                         candidates: Optional[set[str]] = None) -> set[str]:
+def copied_context_files(dockerfile_path: str, context_dir: str | None = None,
+                         candidates: set[str] | None = None) -> set[str]:
     """Context files (relative paths) that any stage of the Dockerfile copies in.
 
     Pass the changed files as `candidates` (paths relative to the context) to test only

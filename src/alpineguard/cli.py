@@ -11,7 +11,6 @@ import datetime as dt
 import gc
 import os
 import sys
-from typing import Optional
 
 from . import __version__
 from .config import EXIT_CLEAN, EXIT_ERROR, FAIL_LEVELS, ConfigError, fail_level, is_repository_name
@@ -196,7 +195,7 @@ def _list_rules() -> str:
     return "".join(f"{r.id}  {r.severity.label:<7}  {r.name:<26}  {r.summary}\n" for r in all_rules())
 
 
-def run(argv: Optional[list[str]] = None) -> int:
+def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules:
         sys.stdout.write(_list_rules())
@@ -348,7 +347,7 @@ def _color(args: argparse.Namespace) -> bool:
     return args.format == "text" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     # Start-up creates many long-lived objects (modules, classes, rule tables); collecting
     # garbage among them while they load costs about a tenth of a one-file run.
     collecting = gc.isenabled()

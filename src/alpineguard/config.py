@@ -6,16 +6,19 @@ import fnmatch
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Optional
 
 from .model import Severity
 from .record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64")
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 
 
-def _read_only(mapping: Optional[Mapping]) -> Mapping:
+def _read_only(mapping: Mapping | None) -> Mapping:
     """A read-only copy (a view the caller's dict cannot change behind the settings' back)."""
     if isinstance(mapping, MappingProxyType):
         return mapping
@@ -34,16 +37,16 @@ class Settings(Record):
     _hidden = ("path_settings",)
 
     def __init__(self, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-                 severity: Optional[dict[str, Severity]] = None, fail_level: Optional[Severity] = Severity.WARNING,
-                 build_args: Optional[dict[str, str]] = None, target: Optional[str] = None,
-                 platforms: tuple[str, ...] = DEFAULT_PLATFORMS, as_of: Optional[dt.date] = None,
-                 context: Optional[str] = None, online: bool = False, alpine_images: tuple[str, ...] = (),
+                 severity: dict[str, Severity] | None = None, fail_level: Severity | None = Severity.WARNING,
+                 build_args: dict[str, str] | None = None, target: str | None = None,
+                 platforms: tuple[str, ...] = DEFAULT_PLATFORMS, as_of: dt.date | None = None,
+                 context: str | None = None, online: bool = False, alpine_images: tuple[str, ...] = (),
                  glibc_images: tuple[str, ...] = (), init_images: tuple[str, ...] = (), require_init: bool = True,
                  max_file_size: int = DEFAULT_MAX_FILE_SIZE, inline_ignores: bool = True,
-                 exclude: tuple[str, ...] = (), named_contexts: Optional[dict[str, Optional[str]]] = None,
+                 exclude: tuple[str, ...] = (), named_contexts: dict[str, str | None] | None = None,
                  build_definitions: bool = True, compose_files: tuple[str, ...] = (), bake_files: tuple[str, ...] = (),
-                 compose_profiles: tuple[str, ...] = (), repository: Optional[str] = None, debug: bool = False,
-                 path_settings: Optional["PathSettings"] = None) -> None:
+                 compose_profiles: tuple[str, ...] = (), repository: str | None = None, debug: bool = False,
+                 path_settings: PathSettings | None = None) -> None:
         values = (select, ignore, _read_only(severity), fail_level, _read_only(build_args), target, platforms,
                   dt.date.today() if as_of is None else as_of, context, online, alpine_images, glibc_images,
                   init_images, require_init, max_file_size, inline_ignores, exclude, _read_only(named_contexts),
@@ -92,7 +95,7 @@ Layer = dict
 _MERGED = ("severity", "build_args")
 
 
-def fail_level(name: str) -> Optional[Severity]:
+def fail_level(name: str) -> Severity | None:
     """The lowest severity that fails a run, for one of FAIL_LEVELS (`never`: None)."""
     name = name.strip().lower()
     return None if name == "never" else Severity.parse(name)
@@ -102,7 +105,7 @@ class ConfigError(Exception):
     """A config that cannot be used; the message names the file and the key, on one line."""
 
 
-def unknown_rule_id(ids: Iterable[str], known: Collection[str], exact: bool = False) -> Optional[str]:
+def unknown_rule_id(ids: Iterable[str], known: Collection[str], exact: bool = False) -> str | None:
     """The first of `ids` that names none of the `known` rule IDs (as a prefix unless `exact`)."""
     for rule_id in ids:
         if (rule_id not in known) if exact else not any(name.startswith(rule_id) for name in known):
@@ -137,7 +140,7 @@ class _Reader:
     Rule IDs are checked against `known_rules` (the registry's, handed in by the door that
     loads the config for a run); None leaves them unchecked."""
 
-    def __init__(self, source: str, known_rules: Optional[Collection[str]] = None):
+    def __init__(self, source: str, known_rules: Collection[str] | None = None):
         self.source = source
         self.known_rules = known_rules
 
@@ -177,7 +180,7 @@ class _Reader:
             result[rule_id] = Severity.parse(label)
         return result
 
-    def fail_level(self, key: str, value: Any) -> Optional[Severity]:
+    def fail_level(self, key: str, value: Any) -> Severity | None:
         if not isinstance(value, str) or value.strip().lower() not in FAIL_LEVELS:
             raise self.fail(key, f"one of {', '.join(FAIL_LEVELS)}", value)
         return fail_level(value)
@@ -268,7 +271,7 @@ class ConfigFile(Record):
         self.overrides = overrides
 
 
-def parse_config(table: Any, source: str, root: str, known_rules: Optional[Collection[str]] = None) -> ConfigFile:
+def parse_config(table: Any, source: str, root: str, known_rules: Collection[str] | None = None) -> ConfigFile:
     reader = _Reader(source, known_rules)
     if table is None:
         table = {}
@@ -320,7 +323,7 @@ def _toml_module():
     return tomllib
 
 
-def _pyproject_table(path: str, source: str, required: bool) -> Optional[Any]:
+def _pyproject_table(path: str, source: str, required: bool) -> Any | None:
     """`[tool.alpineguard]` of a pyproject.toml, or None when it has none (and none is required)."""
     text = _read_text(path, source)
     if "alpineguard" not in text and not required:
@@ -345,8 +348,8 @@ def _shown(path: str, cwd: str) -> str:
     return relative if len(relative) < len(path) else path
 
 
-def load_config(explicit: Optional[str] = None, cwd: Optional[str] = None,
-                known_rules: Optional[Collection[str]] = None) -> Optional[ConfigFile]:
+def load_config(explicit: str | None = None, cwd: str | None = None,
+                known_rules: Collection[str] | None = None) -> ConfigFile | None:
     """The config named by --config, else the nearest one upwards from `cwd` (stopping at the
     repository root); None when there is none. Rule IDs must be among `known_rules`."""
     cwd = os.path.abspath(cwd or os.getcwd())
@@ -404,7 +407,7 @@ class PathSettings(Record):
     __slots__ = ("config", "command_line", "base", "_built")
 
     def __init__(self, config: ConfigFile, command_line: Layer, base: Settings,
-                 _built: Optional[dict[tuple[int, ...], Settings]] = None) -> None:
+                 _built: dict[tuple[int, ...], Settings] | None = None) -> None:
         self.config = config
         self.command_line = command_line
         self.base = base
@@ -435,7 +438,7 @@ def _discovery_excludes(globs: Iterable[str], root: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def build_settings(command_line: Layer, config: Optional[ConfigFile]) -> Settings:
+def build_settings(command_line: Layer, config: ConfigFile | None) -> Settings:
     """Defaults, then the config file, then the command line (which wins)."""
     fields: dict = {}
     if config is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from .model import Instruction, SourceText, Stage
 from .parsing.shell import split_words
@@ -79,7 +79,7 @@ class IgnoreRules:
                 self.rules.append((negated, _pattern_regex(pattern)))
 
     @classmethod
-    def for_dockerfile(cls, dockerfile_path: Optional[str], context_dir: str) -> "IgnoreRules":
+    def for_dockerfile(cls, dockerfile_path: str | None, context_dir: str) -> "IgnoreRules":
         """`<Dockerfile>.dockerignore` next to the Dockerfile wins over the context's `.dockerignore`."""
         candidates = [os.path.join(context_dir, ".dockerignore")]
         if dockerfile_path:
@@ -110,8 +110,8 @@ class CopiedFile(Record, frozen=True):
     """A file in the image that came from the build context (or from a COPY heredoc)."""
     __slots__ = ("image_path", "rel_path", "abs_path", "instruction", "inline")
 
-    def __init__(self, image_path: str, rel_path: Optional[str], abs_path: Optional[str], instruction: Instruction,
-                 inline: Optional[SourceText] = None) -> None:
+    def __init__(self, image_path: str, rel_path: str | None, abs_path: str | None, instruction: Instruction,
+                 inline: SourceText | None = None) -> None:
         self.image_path = image_path
         self.rel_path = rel_path  # relative to the context; None for heredoc content
         self.abs_path = abs_path
@@ -122,7 +122,7 @@ class CopiedFile(Record, frozen=True):
     def display(self) -> str:
         return self.rel_path if self.rel_path is not None else f"{self.image_path} (heredoc)"
 
-    def read(self, limit: int = 4 * 1024 * 1024) -> Optional[str]:
+    def read(self, limit: int = 4 * 1024 * 1024) -> str | None:
         if self.inline is not None:
             return self.inline.text
         try:
@@ -138,7 +138,7 @@ class _Source(Record):
     """One COPY/ADD source: a context path or pattern, or inline heredoc content."""
     __slots__ = ("rel", "inline")
 
-    def __init__(self, rel: str, inline: Optional[SourceText] = None) -> None:
+    def __init__(self, rel: str, inline: SourceText | None = None) -> None:
         self.rel = rel  # pattern or path relative to the context, cleaned
         self.inline = inline
 
@@ -170,8 +170,8 @@ def workdir_after(ins: Instruction, current: str) -> str:
 class ImageFiles:
     """Context files copied into one stage (and its ancestors) before an instruction."""
 
-    def __init__(self, stage: Stage, context_dir: Optional[str], before: Optional[Instruction] = None,
-                 dockerfile_path: Optional[str] = None):
+    def __init__(self, stage: Stage, context_dir: str | None, before: Instruction | None = None,
+                 dockerfile_path: str | None = None):
         self.context_dir = os.path.abspath(context_dir) if context_dir else None
         self.ignore = (IgnoreRules.for_dockerfile(dockerfile_path, self.context_dir) if self.context_dir
                        else IgnoreRules([]))
@@ -197,7 +197,7 @@ class ImageFiles:
                 if copy.dest_is_dir:
                     self.known_dirs.add(copy.dest)
 
-    def _parse_copy(self, ins: Instruction) -> Optional[_Copy]:
+    def _parse_copy(self, ins: Instruction) -> _Copy | None:
         values = [w.value for w in ins.exec_form] if ins.exec_form else [w.value for w in split_words(ins.args, ins.env)]
         # The shell-word reader drops `<<EOF` markers: heredoc bodies are sources of their own.
         sources = [_Source("", inline=doc.body) for doc in ins.heredocs]
@@ -221,7 +221,7 @@ class ImageFiles:
 
     # -- forward: which file is at an in-image path?
 
-    def lookup(self, image_path: str) -> Optional[CopiedFile]:
+    def lookup(self, image_path: str) -> CopiedFile | None:
         """The context file that the latest COPY put at `image_path`, if any."""
         image_path = posixpath.normpath(image_path)
         for copy in reversed(self.copies):
@@ -230,7 +230,7 @@ class ImageFiles:
                 return found
         return None
 
-    def _lookup_in(self, copy: _Copy, image_path: str) -> Optional[CopiedFile]:
+    def _lookup_in(self, copy: _Copy, image_path: str) -> CopiedFile | None:
         for source in reversed(copy.sources):
             if source.inline is not None:
                 if copy.dest == image_path and not copy.dest_is_dir:
@@ -289,7 +289,7 @@ class ImageFiles:
             matches = next_matches
         return matches
 
-    def _abs(self, rel: str) -> Optional[str]:
+    def _abs(self, rel: str) -> str | None:
         if self.context_dir is None:
             return None
         return os.path.join(self.context_dir, *rel.split("/")) if rel else self.context_dir
@@ -298,7 +298,7 @@ class ImageFiles:
         full = self._abs(rel)
         return full is not None and os.path.isfile(full)
 
-    def _existing_file(self, pattern: str) -> Optional[str]:
+    def _existing_file(self, pattern: str) -> str | None:
         return next((m for m in self._expand(pattern) if self._is_file(m)), None)
 
     def _allowed(self, copy: _Copy, rel: str) -> bool:
@@ -311,7 +311,7 @@ class ImageFiles:
 
     # -- reverse: every context file copied in
 
-    def context_files(self, candidates: Optional[set[str]] = None) -> set[str]:
+    def context_files(self, candidates: set[str] | None = None) -> set[str]:
         """Relative paths of context files the stage copies in; with `candidates`, only those."""
         found: set[str] = set()
         for copy in self.copies:
@@ -322,7 +322,7 @@ class ImageFiles:
                     found.update(rel for rel in self._files_under(match, candidates) if self._allowed(copy, rel))
         return found
 
-    def _files_under(self, rel: str, candidates: Optional[set[str]]) -> Iterator[str]:
+    def _files_under(self, rel: str, candidates: set[str] | None) -> Iterator[str]:
         full = self._abs(rel)
         if full is None:
             return
@@ -344,7 +344,7 @@ class ImageFiles:
                 yield posixpath.join(base, name) if base else name
 
 
-def _is_dir_source(source: _Source, context_dir: Optional[str]) -> bool:
+def _is_dir_source(source: _Source, context_dir: str | None) -> bool:
     if source.inline is not None or context_dir is None:
         return False
     if _GLOB_CHARS.intersection(source.rel):

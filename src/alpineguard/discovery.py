@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator
-from typing import Optional
 
 # Build definitions: compose files (and their overrides) and bake files.
 COMPOSE_NAMES = frozenset({"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml",
@@ -32,7 +31,7 @@ def _excluded(path: str, excludes: Iterable[str]) -> bool:
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (),
-             definitions: Optional[dict[str, list[str]]] = None) -> Iterator[str]:
+             definitions: dict[str, list[str]] | None = None) -> Iterator[str]:
     """Files to check, as display paths: given files as written, found ones joined to their folder.
 
     With `definitions`, the folders searched that hold compose or bake files go into it

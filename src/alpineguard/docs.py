@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional
 
 from .pragmas import HADOLINT_EQUIVALENTS
 from .rules import Rule, all_rules
@@ -138,7 +137,7 @@ def write(folder: str) -> list[str]:
     return changed
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alpineguard.docs", description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default=DOCS_DIR, help=f"output folder (default: {DOCS_DIR})")
     parser.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")

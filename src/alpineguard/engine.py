@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Optional
 
 from .config import Settings
 from .files import Unreadable, decode, read_file
@@ -16,6 +15,7 @@ from .record import Record
 from .rules import RULE_IDS, Rule, rules_for
 from .rules.registry import REGISTRY as LOADED_RULES  # the input rules (AG00x) are always loaded
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
 if TYPE_CHECKING:  # the run imports build definitions only when a folder has one, online only with --online
     from .builds.model import Build, DefinitionProblem
     from .online import Fallback
@@ -25,9 +25,9 @@ class FileResult(Record):
     """The findings, internal errors, notes and registry fallbacks of one file."""
     __slots__ = ("path", "findings", "errors", "notes", "fallbacks")
 
-    def __init__(self, path: str, findings: Optional[list[Finding]] = None,
-                 errors: Optional[list[str]] = None, notes: Optional[list[str]] = None,
-                 fallbacks: Optional[list[Fallback]] = None) -> None:
+    def __init__(self, path: str, findings: list[Finding] | None = None,
+                 errors: list[str] | None = None, notes: list[str] | None = None,
+                 fallbacks: list[Fallback] | None = None) -> None:
         self.path = path
         self.findings = [] if findings is None else findings
         self.errors = [] if errors is None else errors  # internal errors: a bug, not the user's input
@@ -60,8 +60,8 @@ def _views(df: Dockerfile, rule: Rule) -> Iterator[tuple[Dockerfile, str]]:
         yield df.onbuild, TRIGGER_NOTE
 
 
-def check_text(text: str, path: str, settings: Settings, source_path: Optional[str] = None,
-               run: Optional[RunContext] = None) -> FileResult:
+def check_text(text: str, path: str, settings: Settings, source_path: str | None = None,
+               run: RunContext | None = None) -> FileResult:
     """Check Dockerfile text; `source_path` is the file it was read from, if any; `run`
     holds what the files of one run share (a fresh one when not given)."""
     ctx = FileContext(settings, run)
@@ -103,8 +103,8 @@ def _apply_pragmas(df, result: FileResult, settings: Settings) -> None:
                 result.findings.append(finding)
 
 
-def check_file(path: str, settings: Settings, display_path: Optional[str] = None,
-               data: Optional[bytes] = None, run: Optional[RunContext] = None) -> FileResult:
+def check_file(path: str, settings: Settings, display_path: str | None = None,
+               data: bytes | None = None, run: RunContext | None = None) -> FileResult:
     """Check one file (or `data` read elsewhere, e.g. standard input)."""
     shown = display_path or path
     try:
@@ -136,8 +136,8 @@ def settings_for_build(build: Build, settings: Settings) -> Settings:
                              named_contexts=dict(build.named_contexts))
 
 
-def check_builds(path: str, settings: Settings, builds: list[Build], display_path: Optional[str] = None,
-                 data: Optional[bytes] = None, run: Optional[RunContext] = None) -> FileResult:
+def check_builds(path: str, settings: Settings, builds: list[Build], display_path: str | None = None,
+                 data: bytes | None = None, run: RunContext | None = None) -> FileResult:
     """Check a Dockerfile as each distinct build of it is made, and once alone.
 
     A finding every build has, and the file alone too, is reported as it is. A finding
@@ -204,7 +204,7 @@ def _names(labels: list[str]) -> str:
     return f"{'; '.join(labels[:3])}; and {len(labels) - 3} more build(s)"
 
 
-def check_inline(build: Build, settings: Settings, run: Optional[RunContext] = None) -> FileResult:
+def check_inline(build: Build, settings: Settings, run: RunContext | None = None) -> FileResult:
     """Check an inline Dockerfile, its findings placed in the definition file (with no fix:
     edits there would be edits of YAML or HCL, not of a Dockerfile)."""
     inline = build.inline

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from typing import Optional
 
 from .config import Settings
 from .engine import FileResult, check_file, check_text, internal_error
@@ -146,8 +145,8 @@ class FixOutcome(Record):
     """A file's text after fixing, and which findings the fixes removed."""
     __slots__ = ("path", "original", "text", "found", "fixed", "result")
 
-    def __init__(self, path: str, original: str, text: str, found: Optional[list[Finding]] = None,
-                 fixed: Optional[list[Finding]] = None, result: Optional[FileResult] = None) -> None:
+    def __init__(self, path: str, original: str, text: str, found: list[Finding] | None = None,
+                 fixed: list[Finding] | None = None, result: FileResult | None = None) -> None:
         self.path = path
         self.original = original
         self.text = text
@@ -161,7 +160,7 @@ class FixOutcome(Record):
 
 
 def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False,
-             run: Optional[RunContext] = None) -> FixOutcome:
+             run: RunContext | None = None) -> FixOutcome:
     """Apply every usable fix to `text`, pass after pass, re-checking in between.
 
     A file that does not parse is left alone: where the parser lost its way, positions
@@ -199,8 +198,8 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False,
     return outcome
 
 
-def fix_file(path: str, settings: Settings, unsafe: bool = False, data: Optional[bytes] = None,
-             run: Optional[RunContext] = None) -> tuple[Optional[FixOutcome], FileResult]:
+def fix_file(path: str, settings: Settings, unsafe: bool = False, data: bytes | None = None,
+             run: RunContext | None = None) -> tuple[FixOutcome | None, FileResult]:
     """Fix one file in memory; an unreadable file gets its plain check result and no outcome."""
     try:
         text = decode(data, settings.max_file_size) if data is not None else read_file(path, settings.max_file_size)

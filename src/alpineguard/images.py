@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from typing import Optional
 
 from .knowledge import image_lists
 from .model import ImageKind, ImageRef, without_unrendered
@@ -18,7 +17,7 @@ _ARCH_NAMESPACES = frozenset({"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8
                               "s390x", "mips64le", "windows-amd64"})
 
 
-def official_name(ref: ImageRef) -> Optional[str]:
+def official_name(ref: ImageRef) -> str | None:
     """`python` for `python`, `library/python`, `docker.io/python`, `arm64v8/python`; None otherwise."""
     if ref.registry not in _DOCKER_HUB or not ref.name_known:
         return None
@@ -31,7 +30,7 @@ def image_matches(ref: ImageRef, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(full, p) or fnmatch.fnmatchcase(ref.path, p) for p in patterns)
 
 
-def alpine_release_of(ref: ImageRef) -> Optional[str]:
+def alpine_release_of(ref: ImageRef) -> str | None:
     """The Alpine branch a tag pins (`3.20` for `alpine:3.20.3` or `python:3.12-alpine3.20`)."""
     if not ref.tag_known:
         return None
@@ -60,7 +59,7 @@ class ImageClassifier:
         self.non_apk_tag_words = frozenset(lists["non_apk_tag_words"])
         self.debian_by_default = frozenset(lists["debian_by_default"])
 
-    def __call__(self, ref: ImageRef) -> tuple[ImageKind, Optional[str]]:
+    def __call__(self, ref: ImageRef) -> tuple[ImageKind, str | None]:
         """What the known parts of `ref` tell; an unrendered name or tag tells nothing."""
         if not ref.name_known:
             return ImageKind.UNKNOWN, None

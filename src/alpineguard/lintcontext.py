@@ -12,23 +12,24 @@ works out and wants to keep goes here.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Optional, TypeVar
 
 from .config import Settings
 from .parsing.shell import ShellReadings
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
 if TYPE_CHECKING:  # only for the annotations: online is imported when --online asks
+    from typing import TypeVar
     from .online import Fallback, Registry
 
-Subject = TypeVar("Subject")
-Fact = TypeVar("Fact")
+    Subject = TypeVar("Subject")
+    Fact = TypeVar("Fact")
 
 
 class RunContext:
     """Caches and clients of one run in one process."""
     __slots__ = ("_registry", "_remembered")
 
-    def __init__(self, registry: Optional["Registry"] = None) -> None:
+    def __init__(self, registry: Registry | None = None) -> None:
         self._registry = registry
         self._remembered: dict[tuple, object] = {}
 
@@ -54,7 +55,7 @@ class FileContext:
     """The settings, derived facts, shell readings, notes and fallbacks of one file's check."""
     __slots__ = ("settings", "run", "notes", "fallbacks", "shell", "_derived")
 
-    def __init__(self, settings: Settings, run: Optional[RunContext] = None) -> None:
+    def __init__(self, settings: Settings, run: RunContext | None = None) -> None:
         self.settings = settings
         self.run = RunContext() if run is None else run
         self.notes: list[str] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Optional
 
 from .record import Record
 
@@ -53,7 +52,7 @@ class Finding(Record):
     __slots__ = ("rule", "name", "severity", "path", "start", "end", "message", "fix")
 
     def __init__(self, rule: str, name: str, severity: Severity, path: str, start: Pos, end: Pos, message: str,
-                 fix: Optional[Fix] = None) -> None:
+                 fix: Fix | None = None) -> None:
         self.rule = rule
         self.name = name
         self.severity = severity
@@ -111,7 +110,7 @@ class Word(Record):
     __slots__ = ("value", "raw", "start", "end", "origins", "quoted", "expanded")
     _hidden = ("origins",)
 
-    def __init__(self, value: str, raw: str, start: Pos, end: Pos, origins: Optional[list[Pos]] = None,
+    def __init__(self, value: str, raw: str, start: Pos, end: Pos, origins: list[Pos] | None = None,
                  quoted: bool = False, expanded: bool = False) -> None:
         self.value = value
         self.raw = raw
@@ -129,7 +128,7 @@ class Redirect(Record):
     """A shell redirection, with the here-document body for `<<`."""
     __slots__ = ("op", "target", "start", "body")
 
-    def __init__(self, op: str, target: Optional[Word], start: Pos, body: Optional[SourceText] = None) -> None:
+    def __init__(self, op: str, target: Word | None, start: Pos, body: SourceText | None = None) -> None:
         self.op = op
         self.target = target
         self.start = start
@@ -149,9 +148,9 @@ class Command(Record):
     _unequal = ("script", "effective", "apk", "index")
     _hidden = ("script", "effective", "apk", "index")
 
-    def __init__(self, argv: list[Word], assignments: Optional[list[Word]] = None,
-                 redirects: Optional[list[Redirect]] = None, connector: Optional[str] = None, depth: int = 0,
-                 interpreter: str = "sh", heredoc_fed: bool = False, script: Optional[SourceText] = None) -> None:
+    def __init__(self, argv: list[Word], assignments: list[Word] | None = None,
+                 redirects: list[Redirect] | None = None, connector: str | None = None, depth: int = 0,
+                 interpreter: str = "sh", heredoc_fed: bool = False, script: SourceText | None = None) -> None:
         self.argv = argv
         self.assignments = [] if assignments is None else assignments
         self.redirects = [] if redirects is None else redirects
@@ -162,7 +161,7 @@ class Command(Record):
         self.script = script
         self.effective = self._unwrapped()  # argv without wrappers (every rule asks)
         self.apk = None  # the apk call it makes (parsing.apk.ApkCall), set by the parser
-        self.index: Optional[int] = None  # its place in its instruction's `commands`, set by the parser
+        self.index: int | None = None  # its place in its instruction's `commands`, set by the parser
 
     @property
     def name(self) -> str:
@@ -241,11 +240,11 @@ class Instruction(Record):
     _unequal = ("onbuild",)
     _hidden = ("stage", "onbuild")
 
-    def __init__(self, keyword: str, start: Pos, end: Pos, args: SourceText, flags: Optional[list[Flag]] = None,
-                 heredocs: Optional[list[Heredoc]] = None, exec_form: Optional[list[Word]] = None,
-                 commands: Optional[list[Command]] = None, shell: Optional[list[str]] = None,
-                 env: Optional[dict[str, str]] = None, stage: Optional["Stage"] = None, end_line: int = 0,
-                 trigger: Optional["Instruction"] = None, onbuild: Optional["Instruction"] = None) -> None:
+    def __init__(self, keyword: str, start: Pos, end: Pos, args: SourceText, flags: list[Flag] | None = None,
+                 heredocs: list[Heredoc] | None = None, exec_form: list[Word] | None = None,
+                 commands: list[Command] | None = None, shell: list[str] | None = None,
+                 env: dict[str, str] | None = None, stage: Stage | None = None, end_line: int = 0,
+                 trigger: Instruction | None = None, onbuild: Instruction | None = None) -> None:
         self.keyword = keyword  # upper case: RUN, FROM, ...
         self.start = start  # the keyword
         self.end = end  # after the last character (last terminator line for heredocs)
@@ -270,7 +269,7 @@ class Instruction(Record):
     def line(self) -> int:
         return self.start[0]
 
-    def command_index(self, command: Command) -> Optional[int]:
+    def command_index(self, command: Command) -> int | None:
         """Where this very `command` object stands in `commands` (None: not there).
 
         From the index the parser gave it: `commands.index` compares field by field, which
@@ -280,7 +279,7 @@ class Instruction(Record):
         return index if index is not None and index < len(self.commands) and self.commands[index] is command \
             else None
 
-    def flag(self, name: str) -> Optional[Flag]:
+    def flag(self, name: str) -> Flag | None:
         for flag in self.flags:
             if flag.name == name:
                 return flag
@@ -336,7 +335,7 @@ class ImageRef(Record):
     __slots__ = ("text", "registry", "path", "tag", "digest", "resolved")
 
     def __init__(self, text: str, registry: str = "", path: str = "", tag: str = "", digest: str = "",
-                 resolved: Optional[bool] = None) -> None:
+                 resolved: bool | None = None) -> None:
         self.text = text
         self.registry = registry
         self.path = path  # repository path without registry, e.g. library/python -> python
@@ -369,12 +368,12 @@ class Stage(Record):
     __slots__ = ("index", "name", "from_instruction", "image_word", "image", "parent", "kind", "kind_inferred",
                  "alpine_release", "instructions", "platform", "is_final", "feeds_final", "env", "shell")
 
-    def __init__(self, index: int, name: Optional[str], from_instruction: Instruction, image_word: Optional[Word],
-                 image: ImageRef, parent: Optional["Stage"] = None, kind: ImageKind = ImageKind.UNKNOWN,
-                 kind_inferred: bool = False, alpine_release: Optional[str] = None,
-                 instructions: Optional[list[Instruction]] = None, platform: Optional[str] = None,
-                 is_final: bool = False, feeds_final: bool = False, env: Optional[dict[str, str]] = None,
-                 shell: Optional[list[str]] = None) -> None:
+    def __init__(self, index: int, name: str | None, from_instruction: Instruction, image_word: Word | None,
+                 image: ImageRef, parent: Stage | None = None, kind: ImageKind = ImageKind.UNKNOWN,
+                 kind_inferred: bool = False, alpine_release: str | None = None,
+                 instructions: list[Instruction] | None = None, platform: str | None = None,
+                 is_final: bool = False, feeds_final: bool = False, env: dict[str, str] | None = None,
+                 shell: list[str] | None = None) -> None:
         self.index = index
         self.name = name
         self.from_instruction = from_instruction
@@ -438,8 +437,8 @@ class Dockerfile(Record):
 
     def __init__(self, path: str, text: str, lines: list[str], instructions: list[Instruction], stages: list[Stage],
                  directives: dict[str, str], escape: str = "\\", crlf: bool = False,
-                 problems: Optional[list[ParseProblem]] = None, global_args: Optional[dict[str, str]] = None,
-                 context_dir: Optional[str] = None, source_path: Optional[str] = None) -> None:
+                 problems: list[ParseProblem] | None = None, global_args: dict[str, str] | None = None,
+                 context_dir: str | None = None, source_path: str | None = None) -> None:
         self.path = path
         self.text = text
         self.lines = lines
@@ -455,10 +454,10 @@ class Dockerfile(Record):
         # The ONBUILD triggers as child images run them: for each stage that has triggers, a
         # stage built on it holding them (None without triggers). Its build context is the
         # child's, unknown here, so it has no `context_dir`.
-        self.onbuild: Optional[Dockerfile] = None
+        self.onbuild: Dockerfile | None = None
 
     @property
-    def final_stage(self) -> Optional[Stage]:
+    def final_stage(self) -> Stage | None:
         for stage in self.stages:
             if stage.is_final:
                 return stage

@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from .deps.wheels import musl_relevant, normalize, parse_wheel
 from .record import Record
@@ -54,7 +54,7 @@ class LookupError_(Exception):
 # ---------------------------------------------------------------- disk cache
 
 class DiskCache:
-    def __init__(self, folder: Optional[str] = None, ttl: float = CACHE_TTL_SECONDS):
+    def __init__(self, folder: str | None = None, ttl: float = CACHE_TTL_SECONDS):
         self.folder = folder or cache_dir()
         self.ttl = ttl
 
@@ -85,7 +85,7 @@ class DiskCache:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
-    def failure(self, key: str) -> Optional[str]:
+    def failure(self, key: str) -> str | None:
         """Why a recent look-up of `key` failed, if one did."""
         entry = self.get("failed:" + key)
         return entry["why"] if isinstance(entry, dict) and time.time() - entry.get("at", 0) < FAILURE_TTL_SECONDS \
@@ -111,8 +111,8 @@ class PipConfig(Record):
     """The package indexes and options the user's pip configuration names."""
     __slots__ = ("index_urls", "find_links", "cert", "no_index")
 
-    def __init__(self, index_urls: Optional[list[str]] = None, find_links: Optional[list[str]] = None,
-                 cert: Optional[str] = None, no_index: bool = False) -> None:
+    def __init__(self, index_urls: list[str] | None = None, find_links: list[str] | None = None,
+                 cert: str | None = None, no_index: bool = False) -> None:
         self.index_urls = [] if index_urls is None else index_urls
         self.find_links = [] if find_links is None else find_links
         self.cert = cert
@@ -213,7 +213,7 @@ def parse_pip_config(listing: str) -> dict[str, str]:
     return {key: value for key, (_, value) in chosen.items()}
 
 
-def pip_config(default_index: Optional[str] = None) -> PipConfig:
+def pip_config(default_index: str | None = None) -> PipConfig:
     pip = _pip_command()
     options = parse_pip_config(_run([*pip, "config", "list"], 20))
     index = options.get("index-url")
@@ -273,7 +273,7 @@ class _Anchors(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.files: list[tuple[str, str, bool]] = []
-        self._anchor: Optional[dict] = None
+        self._anchor: dict | None = None
         self._text = ""
 
     def handle_starttag(self, tag, attrs):
@@ -304,7 +304,7 @@ def parse_index_page(body: bytes, content_type: str) -> list[tuple[str, str, boo
 
 
 class PythonIndex:
-    def __init__(self, config: PipConfig, fetch: Optional[Callable[[str], tuple[bytes, str]]] = None):
+    def __init__(self, config: PipConfig, fetch: Callable[[str], tuple[bytes, str]] | None = None):
         self.config = config
         self._fetch = fetch or self._http_get
         self._ssl = None
@@ -432,8 +432,8 @@ class Answers(Record):
     """Registry answers of one run, and the packages that fell back to embedded data."""
     __slots__ = ("python", "npm", "fallbacks")
 
-    def __init__(self, python: Optional[dict[str, list[list[str]]]] = None,
-                 npm: Optional[dict[str, list[dict]]] = None, fallbacks: Optional[list[Fallback]] = None) -> None:
+    def __init__(self, python: dict[str, list[list[str]]] | None = None,
+                 npm: dict[str, list[dict]] | None = None, fallbacks: list[Fallback] | None = None) -> None:
         self.python = {} if python is None else python  # project -> [file name, requires-python]
         self.npm = {} if npm is None else npm  # spec -> npm view records
         self.fallbacks = [] if fallbacks is None else fallbacks
@@ -446,7 +446,7 @@ class Answers(Record):
 class Registry:
     """Parallel, time-boxed, cached look-ups for one run (in one process: see RunContext)."""
 
-    def __init__(self, cache: Optional[DiskCache] = None, python_index: Optional[PythonIndex] = None,
+    def __init__(self, cache: DiskCache | None = None, python_index: PythonIndex | None = None,
                  npm: Callable[[str], list[dict]] = npm_view, time_box: float = TIME_BOX_SECONDS):
         self.cache = cache or DiskCache()
         self._python_index = python_index
@@ -455,10 +455,10 @@ class Registry:
         self.answers = Answers()
         self._lock = threading.Lock()
         self._config_lock = threading.Lock()
-        self._config_problem: Optional[str] = None
+        self._config_problem: str | None = None
         self._asked: set[tuple[str, str]] = set()  # asked once per run, answered or not
 
-    def _index(self) -> Optional[PythonIndex]:
+    def _index(self) -> PythonIndex | None:
         with self._config_lock:  # one `pip config list` for all the threads (and, through the cache, workers)
             if self._python_index is None and self._config_problem is None:
                 try:
@@ -512,7 +512,7 @@ class Registry:
         if not jobs:
             return self.answers
         self._asked.update(("python" if what == "Python" else "npm", arg) for _, arg, what in jobs)
-        outcomes: dict[tuple[str, str], Optional[str]] = {}
+        outcomes: dict[tuple[str, str], str | None] = {}
         finished = threading.Condition()
         queue = list(jobs)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Optional
 
 from .model import Dockerfile, Finding, Pos
 from .record import Record
@@ -46,9 +45,9 @@ class Pragmas(Record):
     """The inline ignore comments of one file, by instruction and for the whole file."""
     __slots__ = ("file_wide", "spans", "problems")
 
-    def __init__(self, file_wide: Optional[set[str]] = None,
-                 spans: Optional[list[tuple[int, int, frozenset[str]]]] = None,
-                 problems: Optional[list[Problem]] = None) -> None:
+    def __init__(self, file_wide: set[str] | None = None,
+                 spans: list[tuple[int, int, frozenset[str]]] | None = None,
+                 problems: list[Problem] | None = None) -> None:
         self.file_wide = set() if file_wide is None else file_wide
         # (first line, last line, rule IDs) of each instruction a pragma stands above
         self.spans = [] if spans is None else spans
@@ -86,7 +85,7 @@ class _Reader:
     def is_comment(self, n: int) -> bool:
         return n not in self.heredoc_lines and self.lines[n - 1].lstrip().startswith("#")
 
-    def target(self, n: int) -> tuple[Optional[tuple[int, int]], str]:
+    def target(self, n: int) -> tuple[tuple[int, int] | None, str]:
         """First and last line of the instruction a pragma on line `n` stands above, or
         None and where the pragma stands instead."""
         if n in self.inside:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from typing import Optional
 
 _SECTION = re.compile(r'\s*\[\s*remote\s+"([^"]*)"\s*\]')
 _URL = re.compile(r"\s*url\s*=\s*(\S+)")
@@ -18,13 +17,13 @@ _URL = re.compile(r"\s*url\s*=\s*(\S+)")
 _OWNER_NAME = re.compile(r"[:/]([^/:]+)/([^/:]+?)(?:\.git)?/*$")
 
 
-def owner_and_name(url: str) -> Optional[str]:
+def owner_and_name(url: str) -> str | None:
     """`owner/name` of a remote URL, None when it names no such pair."""
     match = _OWNER_NAME.search(url)
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
-def _config_of(dot_git: str) -> Optional[str]:
+def _config_of(dot_git: str) -> str | None:
     if os.path.isdir(dot_git):
         return os.path.join(dot_git, "config")
     try:
@@ -43,7 +42,7 @@ def _config_of(dot_git: str) -> Optional[str]:
     return os.path.join(git_dir, "config")
 
 
-def _remote(config_path: str) -> Optional[str]:
+def _remote(config_path: str) -> str | None:
     """`owner/name` of the `origin` remote, else of the first remote with a URL."""
     try:
         with open(config_path, encoding="utf-8", errors="replace") as handle:
@@ -67,7 +66,7 @@ def _remote(config_path: str) -> Optional[str]:
 
 
 @lru_cache(maxsize=256)
-def _repository_of_folder(folder: str) -> Optional[str]:
+def _repository_of_folder(folder: str) -> str | None:
     dot_git = os.path.join(folder, ".git")
     if os.path.exists(dot_git):
         config = _config_of(dot_git)
@@ -76,7 +75,7 @@ def _repository_of_folder(folder: str) -> Optional[str]:
     return None if parent == folder else _repository_of_folder(parent)
 
 
-def repository_of(path: Optional[str]) -> Optional[str]:
+def repository_of(path: str | None) -> str | None:
     """`owner/name` of the checkout that holds the file at `path` (None: not in one, or no remote)."""
     if not path:
         return None

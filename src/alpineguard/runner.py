@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Optional
 
 from .config import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, ConfigFile, Layer, Settings, build_settings, load_config
 from .discovery import definition_names_in, discover, folders_above
@@ -21,6 +20,7 @@ from .model import Finding, Severity
 from .record import Record
 from .rules import RULE_IDS
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
 if TYPE_CHECKING:  # build definitions are imported only when a folder has one, fixing only for --fix/--diff
     from .builds.model import Build, DefinitionProblem
     from .fix import FixOutcome
@@ -34,22 +34,22 @@ _CHUNK = 8
 Progress = Callable[[int, int], None]  # (files done, files in all)
 # A file to check: its path, settings, its bytes when they come from elsewhere (`-`, or
 # the `contents` of a run), and the builds that use it.
-Item = tuple[str, Settings, Optional[bytes], tuple["Build", ...]]
+Item = tuple[str, Settings, bytes | None, tuple["Build", ...]]
 
 
-def load_settings(command_line: Layer, config: Optional[str] = None, cwd: Optional[str] = None) -> Settings:
+def load_settings(command_line: Layer, config: str | None = None, cwd: str | None = None) -> Settings:
     """The settings of a run: defaults, the config file (`config`, else the nearest one
     upwards from `cwd`) checked against the registered rules, then `command_line`."""
-    found: Optional[ConfigFile] = load_config(config, cwd, known_rules=RULE_IDS)
+    found: ConfigFile | None = load_config(config, cwd, known_rules=RULE_IDS)
     return build_settings(command_line, found)
 
 
-def fails(findings: Iterable[Finding], fail_level: Optional[Severity]) -> bool:
+def fails(findings: Iterable[Finding], fail_level: Severity | None) -> bool:
     """Whether any finding is at or above the fail level (None: never)."""
     return fail_level is not None and any(f.severity >= fail_level for f in findings)
 
 
-def exit_status(findings: Iterable[Finding], errors: list[str], fail_level: Optional[Severity]) -> int:
+def exit_status(findings: Iterable[Finding], errors: list[str], fail_level: Severity | None) -> int:
     """2 on an internal error, else 1 when a finding reaches the fail level, else 0."""
     if errors:
         return EXIT_ERROR
@@ -61,7 +61,7 @@ class RunResult(Record):
     internal errors, notes) and, when fixing, each fixable file's outcome by path."""
     __slots__ = ("files", "fixes")
 
-    def __init__(self, files: list[FileResult], fixes: Optional[dict[str, FixOutcome]] = None) -> None:
+    def __init__(self, files: list[FileResult], fixes: dict[str, FixOutcome] | None = None) -> None:
         self.files = files
         self.fixes = {} if fixes is None else fixes
 
@@ -104,7 +104,7 @@ class RunResult(Record):
             counts[finding.severity] += 1
         return counts
 
-    def exit_status(self, fail_level: Optional[Severity], after_fixes: bool = False) -> int:
+    def exit_status(self, fail_level: Severity | None, after_fixes: bool = False) -> int:
         return exit_status(self.remaining if after_fixes else self.findings, self.errors, fail_level)
 
 
@@ -118,7 +118,7 @@ class Plan:
         self.problems = problems
 
 
-def plan(paths: Iterable[str], settings: Settings, contents: Optional[Mapping[str, bytes]] = None,
+def plan(paths: Iterable[str], settings: Settings, contents: Mapping[str, bytes] | None = None,
          definitions_near: Iterable[str] = (), definitions=None) -> Plan:
     """Each file a run covers, in discovery order, with its settings (and the data of `-`,
     or its bytes in `contents`) and, unless build definitions are off, the builds of the
@@ -126,7 +126,7 @@ def plan(paths: Iterable[str], settings: Settings, contents: Optional[Mapping[st
     those above) hold definitions to read, such as changed compose files (`--changed`);
     `definitions`, those a door read itself (see build_definitions)."""
     paths = list(paths)
-    folders: Optional[dict[str, list[str]]] = {} if settings.build_definitions and definitions is None else None
+    folders: dict[str, list[str]] | None = {} if settings.build_definitions and definitions is None else None
     found = list(discover(paths, settings.exclude, folders))
     if folders is not None:
         definitions = _definitions(paths + list(definitions_near), folders, settings)
@@ -177,9 +177,9 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def lint(paths: Iterable[str], settings: Settings, *, contents: Optional[Mapping[str, bytes]] = None,
-         fix: Optional[str] = None, jobs: Optional[int] = None, progress: Optional[Progress] = None,
-         run: Optional[RunContext] = None, definitions_near: Iterable[str] = (), definitions=None) -> RunResult:
+def lint(paths: Iterable[str], settings: Settings, *, contents: Mapping[str, bytes] | None = None,
+         fix: str | None = None, jobs: int | None = None, progress: Progress | None = None,
+         run: RunContext | None = None, definitions_near: Iterable[str] = (), definitions=None) -> RunResult:
     """Check the files found under `paths` (`-` reads standard input; a path in `contents`
     is checked with those bytes instead of the file's), as their compose and bake builds
     make them, and the inline Dockerfiles and problems of those build definitions.
@@ -208,10 +208,10 @@ def lint(paths: Iterable[str], settings: Settings, *, contents: Optional[Mapping
     return RunResult(files, {result.path: outcome for result, outcome in checked if outcome is not None})
 
 
-_Checked = tuple[FileResult, Optional["FixOutcome"]]
+_Checked = tuple[FileResult, "FixOutcome | None"]
 
 
-def _check(item: Item, fix: Optional[str], run: RunContext) -> _Checked:
+def _check(item: Item, fix: str | None, run: RunContext) -> _Checked:
     path, settings, data, builds = item
     if fix is not None:
         from .fix import fix_file  # lazy: a plain check skips importing fix and difflib (about 3 ms under -X importtime)
@@ -224,7 +224,7 @@ def _check(item: Item, fix: Optional[str], run: RunContext) -> _Checked:
     return check_file(path, settings, display_path=path, data=data, run=run), None
 
 
-_worker_run: Optional[RunContext] = None  # each worker process's own run state
+_worker_run: RunContext | None = None  # each worker process's own run state
 
 
 def _start_worker() -> None:
@@ -235,12 +235,12 @@ def _start_worker() -> None:
     _worker_run = RunContext()
 
 
-def _check_in_worker(job: tuple[Item, Optional[str]]) -> _Checked:
+def _check_in_worker(job: tuple[Item, str | None]) -> _Checked:
     return _check(*job, _worker_run or RunContext())
 
 
-def _check_parallel(items: list[Item], fix: Optional[str], jobs: int,
-                    progress: Optional[Progress]) -> list[_Checked]:
+def _check_parallel(items: list[Item], fix: str | None, jobs: int,
+                    progress: Progress | None) -> list[_Checked]:
     # Lazy: multiprocessing costs start-up time, and few runs have enough files for workers.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -10,7 +10,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Optional
 
 from ..model import Finding
 from .diff import Patch
@@ -105,7 +104,7 @@ def group_findings(findings: list[Finding]) -> list[list[Finding]]:
     """Findings of one file whose lines (with their fixes') overlap, together: GitHub applies one
     suggestion per line, so they share one comment and one suggestion."""
     groups: list[list[Finding]] = []
-    reach: Optional[tuple[str, int]] = None
+    reach: tuple[str, int] | None = None
     for f in sorted(findings, key=lambda f: (f.path, _span(f), f.sort_key)):
         first, last = _span(f)
         if groups and reach is not None and reach[0] == f.path and first <= reach[1]:
@@ -125,7 +124,7 @@ def group_id(ids: list[str]) -> str:
 
 
 def combined_fix(findings: list[Finding], text: str, recheck: Callable[[str], list[Finding]]
-                 ) -> Optional[tuple[int, int, list[str]]]:
+                 ) -> tuple[int, int, list[str]] | None:
     """(first line, last line, replacement lines): the safe fixes of `findings` applied together,
     pass after pass as `--fix` does, but only inside their lines and for their rules. None when
     the result still has one of those findings there, or the fixes do not apply."""
@@ -162,9 +161,9 @@ class Entry:
     or for the body."""
     id: str
     findings: list[Finding]
-    line: Optional[int] = None
-    start_line: Optional[int] = None
-    suggested: Optional[list[str]] = None
+    line: int | None = None
+    start_line: int | None = None
+    suggested: list[str] | None = None
     note: str = ""
     suggestion_note: str = ""
 
@@ -232,7 +231,7 @@ def make_entries(findings: list[Finding], lines_of: dict[str, list[str]]) -> lis
     return [Entry(group_id([ids[id(f)] for f in group]), group) for group in group_findings(findings)]
 
 
-def place(entry: Entry, text: Optional[str], patch: Optional[Patch], suggestions: bool,
+def place(entry: Entry, text: str | None, patch: Patch | None, suggestions: bool,
           recheck: Callable[[str], list[Finding]], no_diff_note: str = "the file's diff is not available") -> None:
     """Put the entry on the diff where GitHub accepts a comment, with one suggested change for all
     its findings if their fixes combine and leave those lines clean."""

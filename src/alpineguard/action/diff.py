@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -18,8 +17,8 @@ class ChangedFile:
     """A file a change touches, as GitHub's files list or `git diff --name-status` gives it."""
     path: str
     status: str  # added, modified, removed, renamed, copied, changed
-    patch: Optional[str] = None  # GitHub gives none for binary files, huge diffs, renames and mode changes
-    previous_path: Optional[str] = None
+    patch: str | None = None  # GitHub gives none for binary files, huge diffs, renames and mode changes
+    previous_path: str | None = None
     additions: int = 0
     deletions: int = 0
 

@@ -7,7 +7,6 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ..config import FAIL_LEVELS
 
@@ -132,7 +131,7 @@ NO_COMMIT = "0" * 40
 class Push:
     """What a push or a merge group's check compares: `base` (None when there is nothing to
     compare with, as for a push that creates a branch) against `head`."""
-    base: Optional[str]
+    base: str | None
     head: str
 
 
@@ -144,8 +143,8 @@ class Context:
     workspace: str
     output_path: str
     summary_path: str
-    pull: Optional[PullRequest]
-    push: Optional[Push] = None
+    pull: PullRequest | None
+    push: Push | None = None
 
 
 def _pull_request(payload: dict) -> PullRequest:

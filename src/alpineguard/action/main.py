@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Optional, TextIO
+from typing import TextIO
 
 from .. import __version__
 from ..changed import changed_builds, copies_any, is_definition_file
@@ -83,12 +83,12 @@ class Linted:
     results: list[FileResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)
-    texts: dict[str, Optional[str]] = field(default_factory=dict)
+    texts: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for the job summary
     lint_notes: list[str] = field(default_factory=list)  # the run's (failed registry look-ups): also as notices
     fell_back: list[str] = field(default_factory=list)  # dependencies checked with the embedded data instead
     failed: bool = False  # an API or setup problem: exit status 2
-    settings: Optional[Settings] = None
+    settings: Settings | None = None
 
 
 def _lines(data: bytes) -> list[str]:
@@ -96,7 +96,7 @@ def _lines(data: bytes) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def _text(data: bytes, settings: Settings) -> Optional[str]:
+def _text(data: bytes, settings: Settings) -> str | None:
     try:
         return decode(data, settings.max_file_size)
     except Unreadable:
@@ -118,7 +118,7 @@ def lint_everything(head: Head, scopes: list[str], settings: Settings, console: 
     return linted
 
 
-def _keep(f: Finding, mode: str, patch: Optional[Patch], changed: bool, for_dependencies: bool) -> bool:
+def _keep(f: Finding, mode: str, patch: Patch | None, changed: bool, for_dependencies: bool) -> bool:
     if mode == "nofilter" or (mode == "file" and changed) or (for_dependencies and f.rule.startswith("AG4")):
         return True
     if not changed:
@@ -129,7 +129,7 @@ def _keep(f: Finding, mode: str, patch: Optional[Patch], changed: bool, for_depe
 
 
 def lint_changes(head: Head, scopes: list[str], settings: Settings, inputs: Inputs, files: dict[str, ChangedFile],
-                 patch_of: Callable[[str], Optional[Patch]]) -> tuple[Linted, dict[str, Optional[Patch]]]:
+                 patch_of: Callable[[str], Patch | None]) -> tuple[Linted, dict[str, Patch | None]]:
     """Lint the changed Dockerfiles (every one for `nofilter`) and those copying a changed
     dependency file; keep the findings `filter-mode` asks for."""
     linted = Linted()
@@ -166,7 +166,7 @@ def lint_changes(head: Head, scopes: list[str], settings: Settings, inputs: Inpu
     contents = {path: data for path in targets if (data := head.read(path, settings.max_file_size)) is not None}
     run = lint(list(contents), settings, contents=contents, definitions=definitions)
     linted.lint_notes, linted.fell_back = run.notes, [f.package for f in run.fallbacks]
-    patches: dict[str, Optional[Patch]] = {}
+    patches: dict[str, Patch | None] = {}
     for result in run.files:
         path = result.path
         if path not in contents:
@@ -195,7 +195,7 @@ class PullRequestRun:
         self.ctx, self.inputs, self.console, self.pull = ctx, inputs, console, ctx.pull
         self.client = GitHubClient(ctx.api_url, inputs.token, ctx.repository, self.pull.number, console.write, clock)
         self.git = Git(ctx.workspace, console.write)
-        self._merge_base: Optional[str] = ""
+        self._merge_base: str | None = ""
         self.state = None
         self.listing: list[ChangedFile] = []
 
@@ -218,7 +218,7 @@ class PullRequestRun:
         return Head(self.ctx.workspace, "read through GitHub's contents API (git could not fetch the commit)",
                     read_through=self._read_through, listed=listed)
 
-    def _read_through(self, path: str) -> Optional[bytes]:
+    def _read_through(self, path: str) -> bytes | None:
         """A file at the head through the API; one the pull request lists must be there."""
         from .review import ApiError
         try:
@@ -232,7 +232,7 @@ class PullRequestRun:
                           f"({'; '.join(self.git.fetch_errors) or 'no git'}) nor GitHub's API ({reason}) "
                           "gives it, and other content is never linted in its place")
 
-    def merge_base(self) -> Optional[str]:
+    def merge_base(self) -> str | None:
         if self._merge_base == "":
             self._merge_base = self.git.merge_base(self.state.base_sha, self.pull.head_sha) \
                 if self.git.ensure(self.pull.head_sha) else None
@@ -252,8 +252,8 @@ class PullRequestRun:
                              "and git could not give the rest: files beyond them were not checked.")
         return {f.path: f for f in listing if f.status != "removed"}
 
-    def patch_of(self, files: dict[str, ChangedFile], from_api: set[str]) -> Callable[[str], Optional[Patch]]:
-        def patch(path: str) -> Optional[Patch]:
+    def patch_of(self, files: dict[str, ChangedFile], from_api: set[str]) -> Callable[[str], Patch | None]:
+        def patch(path: str) -> Patch | None:
             changed = files[path]
             if changed.patch is not None:
                 from_api.add(path)
@@ -276,7 +276,7 @@ class PullRequestRun:
             self.review(linted, settings, {p: patches[p] for p in patches if p in from_api})
         return linted
 
-    def review(self, linted: Linted, settings: Settings, patches: dict[str, Optional[Patch]]) -> None:
+    def review(self, linted: Linted, settings: Settings, patches: dict[str, Patch | None]) -> None:
         from .review import ApiError, NoWriteAccess, RateLimited, publish
         ctx, pull, console, client = self.ctx, self.pull, self.console, self.client
         if pull.from_fork and ctx.event_name == "pull_request":
@@ -356,7 +356,7 @@ def run_diffed(ctx: Context, inputs: Inputs, head: Head, git: Git, scopes: list[
                                "fetched, so every Dockerfile in scope was checked.")
     files = {f.path: f for f in changes if f.status != "removed"}
 
-    def patch_of(path: str) -> Optional[Patch]:
+    def patch_of(path: str) -> Patch | None:
         text = git.patch(push.base, push.head, path, files[path].previous_path)
         return parse_patch(text) if text is not None else None
     linted, _patches = lint_changes(head, scopes, settings, inputs, files, patch_of)

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -71,9 +71,9 @@ class Clock:
 @dataclass
 class ExistingComment:
     id: int
-    finding_id: Optional[str]
+    finding_id: str | None
     gone: bool
-    in_reply_to: Optional[int]
+    in_reply_to: int | None
     body: str
     author: str
 
@@ -93,7 +93,7 @@ class PullState:
     changed_files: int
 
 
-def _header(headers: Optional[dict], name: str) -> Optional[str]:
+def _header(headers: dict | None, name: str) -> str | None:
     for key, value in (headers or {}).items():
         if key.lower() == name:
             return value
@@ -105,7 +105,7 @@ def _message(error: GithubException) -> str:
     return str(data.get("message") or error.message or "")
 
 
-def rate_limit_wait(error: GithubException, now: float, attempt: int) -> Optional[float]:
+def rate_limit_wait(error: GithubException, now: float, attempt: int) -> float | None:
     """Seconds to wait when `error` is a rate limit, else None, as GitHub's REST documentation
     ("Rate limits for the REST API") says: `retry-after` first; else with no requests left,
     until `x-ratelimit-reset`; else for a secondary limit at least a minute, growing."""
@@ -139,7 +139,7 @@ def _describe(error: GithubException) -> str:
 
 class GitHubClient:
     def __init__(self, api_url: str, token: str, repository: str, number: int,
-                 log: Callable[[str], None], clock: Optional[Clock] = None):
+                 log: Callable[[str], None], clock: Clock | None = None):
         logging.getLogger("github").setLevel(logging.CRITICAL)  # our own messages say what failed
         github = Github(auth=Auth.Token(token), base_url=api_url, per_page=100, retry=None, timeout=30,
                         seconds_between_requests=0, seconds_between_writes=0, lazy=True)
@@ -148,10 +148,10 @@ class GitHubClient:
         self._pull = f"{self._repo}/pulls/{number}"
         self._log, self._clock = log, clock or Clock()
         self.waited = 0.0  # seconds spent waiting out rate limits
-        self._last_write: Optional[float] = None
+        self._last_write: float | None = None
 
     def _retrying(self, what: str, call: Callable[[], Any], write: bool = False,
-                  landed: Optional[Callable[[], Any]] = None) -> Any:
+                  landed: Callable[[], Any] | None = None) -> Any:
         """Run `call`; on a rate limit wait and repeat (within the run's total); on a 5xx or a lost
         connection back off and repeat, but for a POST ask `landed` first whether it took effect."""
         failures = limits = 0
@@ -201,14 +201,14 @@ class GitHubClient:
             now = self._clock.time()
         self._last_write = now
 
-    def _get(self, path: str, parameters: Optional[dict] = None, headers: Optional[dict] = None) -> Any:
+    def _get(self, path: str, parameters: dict | None = None, headers: dict | None = None) -> Any:
         return self._requester.requestJsonAndCheck("GET", path, parameters=parameters, headers=headers)[1]
 
     def _list(self, path: str) -> list[dict]:
         """Every page of a list, as GitHub's JSON."""
         items: list[dict] = []
-        url: Optional[str] = path
-        parameters: Optional[dict] = {"per_page": 100}
+        url: str | None = path
+        parameters: dict | None = {"per_page": 100}
         while url:
             headers, data = self._requester.requestJsonAndCheck("GET", url, parameters=parameters)
             items += data if isinstance(data, list) else []
@@ -261,11 +261,11 @@ class GitHubClient:
                     for r in self._list(f"{self._pull}/reviews")]
         return self._retrying("list reviews", fetch)
 
-    def content(self, path: str, ref: str) -> Optional[bytes]:
+    def content(self, path: str, ref: str) -> bytes | None:
         """A file at a commit through the contents API, or the blobs API when it is over the
         contents API's 1 MB (the `object` media type then gives an empty `content`, encoding
         `none`, where the default one may refuse); None when the commit has no such file."""
-        def fetch() -> Optional[bytes]:
+        def fetch() -> bytes | None:
             data = self._get(f"{self._repo}/contents/{quote(path)}", {"ref": ref},
                              {"Accept": "application/vnd.github.object+json"})
             if not isinstance(data, dict) or data.get("type") != "file":
@@ -328,7 +328,7 @@ class Outcome:
 
 
 def publish(client: GitHubClient, entries: list[Entry], head_sha: str, run_marker: str, request_changes: bool,
-            fail_level: Optional[Severity], relocate: Callable[[list[Entry]], int],
+            fail_level: Severity | None, relocate: Callable[[list[Entry]], int],
             log: Callable[[str], None]) -> Outcome:
     """One review with the findings not posted before; stale comments deleted or noted; the
     Action's own request for changes dismissed once nothing at the fail level is left.

@@ -13,7 +13,6 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
-from typing import Optional
 
 from ..discovery import discover, is_dockerfile_name
 
@@ -70,11 +69,11 @@ class Git:
         self.workspace, self.log = workspace, log
         self.fetch_errors: list[str] = []
 
-    def run(self, *args: str, timeout: int = GIT_TIMEOUT) -> Optional[bytes]:
+    def run(self, *args: str, timeout: int = GIT_TIMEOUT) -> bytes | None:
         done = self._run(args, timeout)
         return done.stdout if done is not None and done.returncode == 0 else None
 
-    def _run(self, args, timeout: int) -> Optional[subprocess.CompletedProcess]:
+    def _run(self, args, timeout: int) -> subprocess.CompletedProcess | None:
         try:
             return subprocess.run(["git", "-c", f"safe.directory={self.workspace}", "-C", self.workspace, *args],
                                   capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
@@ -82,7 +81,7 @@ class Git:
         except (OSError, subprocess.SubprocessError):
             return None
 
-    def head(self) -> Optional[str]:
+    def head(self) -> str | None:
         out = self.run("rev-parse", "--verify", "-q", "HEAD")
         return out.decode().strip() if out else None
 
@@ -92,7 +91,7 @@ class Git:
     def shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository") == b"true\n"
 
-    def fetch(self, *refspecs: str, depth: Optional[int] = 1) -> bool:
+    def fetch(self, *refspecs: str, depth: int | None = 1) -> bool:
         """Fetch from `origin`; `depth` only deepens a shallow clone, never makes a full one shallow."""
         args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"]
         if depth is not None and self.shallow():
@@ -115,7 +114,7 @@ class Git:
                 return True
         return False
 
-    def merge_base(self, base: str, head: str) -> Optional[str]:
+    def merge_base(self, base: str, head: str) -> str | None:
         """Where `head` left `base`, fetching more history while a shallow clone hides it."""
         for depth in (None, *MERGE_BASE_DEPTHS, 0):
             if depth is not None:
@@ -129,7 +128,7 @@ class Git:
                 return out.decode().strip()
         return None
 
-    def changes(self, base: str, head: str) -> Optional[list[ChangedFile]]:
+    def changes(self, base: str, head: str) -> list[ChangedFile] | None:
         out = self.run("diff", "--no-ext-diff", "-M", "--name-status", "-z", base, head)
         if out is None:
             return None
@@ -145,7 +144,7 @@ class Git:
                 i += 2
         return found
 
-    def patch(self, base: str, head: str, path: str, previous: Optional[str] = None) -> Optional[str]:
+    def patch(self, base: str, head: str, path: str, previous: str | None = None) -> str | None:
         paths = [previous, path] if previous else [path]
         out = self.run("diff", "--no-ext-diff", "--no-color", "-M", "--unified=3", base, head, "--", *paths)
         return out.decode("utf-8", "replace") if out is not None else None
@@ -179,13 +178,13 @@ class Head:
     beside those the pull request lists, and serves the files a build copies in."""
 
     def __init__(self, root: str, how: str, temporary: bool = False,
-                 read_through: Optional[Callable[[str], Optional[bytes]]] = None,
-                 listed: Optional[dict[str, str]] = None):
+                 read_through: Callable[[str], bytes | None] | None = None,
+                 listed: dict[str, str] | None = None):
         self.root, self.how, self.temporary = root, how, temporary
         self.read_through = read_through
         self.listed = listed or {}  # path -> status in the pull request, for the API case
 
-    def read(self, path: str, max_size: int) -> Optional[bytes]:
+    def read(self, path: str, max_size: int) -> bytes | None:
         if self.read_through is not None:
             return None if self.listed.get(path) == "removed" else self.read_through(path)
         if not inside(self.root, path) or not os.path.isfile(os.path.join(self.root, path)):
@@ -210,7 +209,7 @@ class Head:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def open_head(workspace: str, sha: str, git: Git, refspecs: tuple[str, ...] = ()) -> Optional[Head]:
+def open_head(workspace: str, sha: str, git: Git, refspecs: tuple[str, ...] = ()) -> Head | None:
     """The checkout if it is `sha`, else the commit extracted from git (fetched if need be);
     None when git cannot give it."""
     if git.head() == sha:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Optional
+
 
 from .model import Build, DefinitionProblem
 
@@ -40,7 +40,7 @@ class Definitions:
 def load_definitions(folders: Mapping[str, list[str]], environment: Mapping[str, str],
                      compose_files: Iterable[str] = (), bake_files: Iterable[str] = (),
                      profiles: tuple[str, ...] = (),
-                     texts: Optional[Mapping[str, Optional[str]]] = None) -> Definitions:
+                     texts: Mapping[str, str | None] | None = None) -> Definitions:
     """The builds that the definition files in `folders` (folder -> names of definition
     files in it) define, or those of the files named explicitly for either kind. Paths
     are shown relative to the current folder where that is shorter; `texts` stands in for

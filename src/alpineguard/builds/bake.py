@@ -19,7 +19,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import Any
 
 from .model import (REMOTE_CONTEXT, Build, DefinitionProblem, DefinitionProject, InlineDockerfile, named_contexts,
                     read_definition)
@@ -112,7 +112,7 @@ class BakeProject(DefinitionProject):
                 merged[key] = value
             blocks.where[name] = (shown, _line_of(text, name, path.endswith(".json")))
 
-    def _parse_hcl(self, text: str, shown: str) -> Optional[dict]:
+    def _parse_hcl(self, text: str, shown: str) -> dict | None:
         try:
             import hcl2
             from hcl2.utils import SerializationOptions
@@ -132,7 +132,7 @@ class BakeProject(DefinitionProject):
                     document[kind].append((_literal(label), body))
         return document
 
-    def _parse_json(self, text: str, shown: str) -> Optional[dict]:
+    def _parse_json(self, text: str, shown: str) -> dict | None:
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as error:
@@ -149,7 +149,7 @@ class BakeProject(DefinitionProject):
                 if isinstance(blocks, dict) else []
         return document
 
-    def _resolved(self, name: str, blocks: _Blocks, evaluator: "_Evaluator", seen: set) -> Optional[dict]:
+    def _resolved(self, name: str, blocks: _Blocks, evaluator: "_Evaluator", seen: set) -> dict | None:
         """The target's attributes with those of the targets it inherits from underneath."""
         if name in seen or name not in blocks.targets:
             return None
@@ -170,7 +170,7 @@ class BakeProject(DefinitionProject):
             result[key] = value
         return result
 
-    def _build(self, name: str, settings: dict, evaluator: "_Evaluator", shown: str, line: int) -> Optional[Build]:
+    def _build(self, name: str, settings: dict, evaluator: "_Evaluator", shown: str, line: int) -> Build | None:
         if "matrix" in settings:
             return None  # one target, many builds: their names and args come from the matrix
         context = evaluator.value(settings["context"]) if "context" in settings else "."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import Any
 
 from .interpolation import DotenvError, InterpolationError, Variables, interpolate, read_dotenv
 from .model import (REMOTE_CONTEXT, Build, DefinitionProblem, DefinitionProject, InlineDockerfile, named_contexts,
@@ -107,7 +107,7 @@ def _convert(node, seen: dict, lines: list[str]) -> Any:
     return scalar
 
 
-def _literal_indent(node, lines: list[str]) -> Optional[int]:
+def _literal_indent(node, lines: list[str]) -> int | None:
     """The indentation of a literal block's content lines, read from the file."""
     for line in lines[node.start_mark.line + 1:node.end_mark.line + 1]:
         if line.strip():
@@ -134,7 +134,7 @@ class ComposeProject(DefinitionProject):
     """The compose files of one project, read into the builds their services define."""
 
     def __init__(self, files: list[str], environment: Mapping[str, str], profiles: tuple[str, ...] = (),
-                 shown: Optional[dict[str, str]] = None, texts: Optional[Mapping[str, Optional[str]]] = None):
+                 shown: dict[str, str] | None = None, texts: Mapping[str, str | None] | None = None):
         super().__init__(files, environment, shown, texts)
         self.profiles = profiles  # empty: every service, whatever its profiles
 
@@ -228,7 +228,7 @@ class ComposeProject(DefinitionProject):
         return any(profile in self.profiles for profile in profiles)
 
     @staticmethod
-    def _extended_build(services: _Node, name: str, service: _Node) -> Optional[tuple[Any, tuple[int, int]]]:
+    def _extended_build(services: _Node, name: str, service: _Node) -> tuple[Any, tuple[int, int]] | None:
         """The service's `build` and its position, from `extends` within the file if it has none."""
         seen = {name}
         while "build" not in service:
@@ -242,7 +242,7 @@ class ComposeProject(DefinitionProject):
         return service["build"], service.positions["build"]
 
     def _build_settings(self, build: Any, start: tuple[int, int], shown: str, variables: Variables,
-                        service: str) -> Optional[dict[str, _Value]]:
+                        service: str) -> dict[str, _Value] | None:
         if isinstance(build, str):
             build_node = _Node(start)
             build_node["context"] = build
@@ -296,7 +296,7 @@ class ComposeProject(DefinitionProject):
         value = variables.get(name)
         return _UNKNOWN if value is None else value
 
-    def _build(self, name: str, settings: dict[str, _Value], shown: str, line: int) -> Optional[Build]:
+    def _build(self, name: str, settings: dict[str, _Value], shown: str, line: int) -> Build | None:
         def text(key: str) -> Any:
             value = settings.get(key)
             return None if value is None else value.value
@@ -328,7 +328,7 @@ class ComposeProject(DefinitionProject):
                      named_contexts=_named_contexts(text("additional_contexts")))
 
     @staticmethod
-    def _inline(value: _Value) -> Optional[InlineDockerfile]:
+    def _inline(value: _Value) -> InlineDockerfile | None:
         """The inline Dockerfile; a literal block (`|`) maps its lines back to the file's."""
         text = value.value
         if not isinstance(text, str):
@@ -345,13 +345,13 @@ class ComposeProject(DefinitionProject):
 _UNKNOWN = _Unknown()
 
 
-def _args(args: Any) -> tuple[tuple[str, Optional[str]], ...]:
+def _args(args: Any) -> tuple[tuple[str, str | None], ...]:
     if not isinstance(args, dict):
         return ()
     return tuple(sorted((str(name), value if isinstance(value, str) else None) for name, value in args.items()))
 
 
-def _named_contexts(contexts: Any) -> tuple[tuple[str, Optional[str]], ...]:
+def _named_contexts(contexts: Any) -> tuple[tuple[str, str | None], ...]:
     """`additional_contexts` as a mapping or a `name=value` list."""
     if isinstance(contexts, list):
         contexts = dict(item.partition("=")[::2] for item in contexts if isinstance(item, str))

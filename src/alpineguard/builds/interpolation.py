@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Optional
 
-Variables = Mapping[str, Optional[str]]
+Variables = Mapping[str, str | None]
 
 _NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
@@ -30,7 +29,7 @@ class _Unknown(Exception):
     """The value depends on a variable that is not set here."""
 
 
-def interpolate(text: str, variables: Variables) -> Optional[str]:
+def interpolate(text: str, variables: Variables) -> str | None:
     """`text` with its variables substituted; None when a variable it needs is unknown."""
     if "$" not in text:
         return text
@@ -145,12 +144,12 @@ _DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', 
 _DOTENV_KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*([=:])?")
 
 
-def read_dotenv(text: str, environment: Mapping[str, str]) -> dict[str, Optional[str]]:
+def read_dotenv(text: str, environment: Mapping[str, str]) -> dict[str, str | None]:
     """The variables a `.env` file sets, in the Compose rules for env files: `#` comments,
     `export` prefixes, unquoted values (a ` #` starts a comment), double quotes (escapes,
     interpolation, several lines) and single quotes (taken literally). Values are
     interpolated with the variables above them, then `environment`."""
-    result: dict[str, Optional[str]] = {}
+    result: dict[str, str | None] = {}
     lines = text.replace("\r\n", "\n").split("\n")
     index = 0
     while index < len(lines):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from ..record import Record
 
@@ -13,7 +13,7 @@ MAX_DEFINITION_SIZE = 4 * 1024 * 1024
 REMOTE_CONTEXT = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)")
 
 # The value of an argument whose variable is not set here (see interpolation.py).
-Args = tuple[tuple[str, Optional[str]], ...]
+Args = tuple[tuple[str, str | None], ...]
 
 
 class InlineDockerfile(Record, frozen=True):
@@ -56,8 +56,8 @@ class Build(Record, frozen=True):
                  "platforms", "named_contexts")
     _unequal = ("kind", "name", "source", "line")
 
-    def __init__(self, kind: str, name: str, source: str, line: int, dockerfile: Optional[str],
-                 inline: Optional[InlineDockerfile], context: str, args: Args = (), target: Optional[str] = None,
+    def __init__(self, kind: str, name: str, source: str, line: int, dockerfile: str | None,
+                 inline: InlineDockerfile | None, context: str, args: Args = (), target: str | None = None,
                  platforms: tuple[str, ...] = (), named_contexts: Args = ()) -> None:
         self.kind = kind  # "service" or "bake target"
         self.name = name
@@ -89,7 +89,7 @@ class DefinitionProblem(Record, frozen=True):
 
 
 def read_definition(path: str, shown: str, problems: list[DefinitionProblem],
-                    texts: Optional[Mapping[str, Optional[str]]] = None) -> Optional[str]:
+                    texts: Mapping[str, str | None] | None = None) -> str | None:
     """A definition file's text, or None with a problem added; `texts` stands in for the
     files it names (None: the file is not there, as in an older commit)."""
     if texts is not None and path in texts:
@@ -120,8 +120,8 @@ def named_contexts(contexts: Any) -> Args:
 class DefinitionProject:
     """Definition files read together (a compose project, a folder's bake files)."""
 
-    def __init__(self, files: list[str], environment: Mapping[str, str], shown: Optional[dict[str, str]] = None,
-                 texts: Optional[Mapping[str, Optional[str]]] = None):
+    def __init__(self, files: list[str], environment: Mapping[str, str], shown: dict[str, str] | None = None,
+                 texts: Mapping[str, str | None] | None = None):
         self.files = files
         self.folder = os.path.dirname(os.path.abspath(files[0]))  # relative paths start here
         self.environment = environment

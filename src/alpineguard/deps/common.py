@@ -3,7 +3,7 @@ architectures, environment variables in force, and the files a stage has copied 
 from __future__ import annotations
 
 import posixpath
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from ..config import Settings
 from ..context import CopiedFile, ImageFiles, workdir_after
@@ -36,7 +36,7 @@ def target_archs(stage: Stage, settings: Settings) -> list[str]:
     return archs
 
 
-def workdir_at(stage: Stage, before: Optional[Instruction]) -> str:
+def workdir_at(stage: Stage, before: Instruction | None) -> str:
     """The working folder in force at `before` (WORKDIR of the stage and its ancestors);
     with None, at the end of the stage."""
     workdir = "/"
@@ -82,7 +82,7 @@ def env_at(ins: Instruction, command: Command) -> dict[str, str]:
     return env
 
 
-def truthy(value: Optional[str]) -> bool:
+def truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in ("", "0", "false", "no", "off")
 
 
@@ -99,7 +99,7 @@ class StageFiles:
             self._cache[key] = ImageFiles(stage, self.df.context_dir, before=ins, dockerfile_path=self.df.source_path)
         return self._cache[key]
 
-    def lookup(self, stage: Stage, ins: Instruction, image_path: str) -> Optional[CopiedFile]:
+    def lookup(self, stage: Stage, ins: Instruction, image_path: str) -> CopiedFile | None:
         return self.at(stage, ins).lookup(image_path)
 
 
@@ -107,7 +107,7 @@ class Located(Record, frozen=True):
     """Where a dependency was declared: a Dockerfile word, or a line of a copied file."""
     __slots__ = ("word", "file", "line")
 
-    def __init__(self, word: Word, file: Optional[str] = None, line: Optional[int] = None) -> None:
+    def __init__(self, word: Word, file: str | None = None, line: int | None = None) -> None:
         self.word = word  # the Dockerfile word findings point at
         self.file = file  # context-relative path of the declaring file
         self.line = line

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at
@@ -21,7 +20,7 @@ class NodePackage(Record):
     """An npm package at the version an install resolves to."""
     __slots__ = ("name", "version", "at", "has_install_script")
 
-    def __init__(self, name: str, version: Optional[str], at: Located, has_install_script: bool = False) -> None:
+    def __init__(self, name: str, version: str | None, at: Located, has_install_script: bool = False) -> None:
         self.name = name
         self.version = version  # exact from a lock, a lower bound from a range, None: newest
         self.at = at
@@ -32,7 +31,7 @@ class NodeInstall(Record):
     """What one npm/yarn/pnpm command installs, and from which files."""
     __slots__ = ("command", "tool", "verb", "packages", "global_install")
 
-    def __init__(self, command: Command, tool: str, verb: Word, packages: Optional[list[NodePackage]] = None,
+    def __init__(self, command: Command, tool: str, verb: Word, packages: list[NodePackage] | None = None,
                  global_install: bool = False) -> None:
         self.command = command
         self.tool = tool
@@ -54,7 +53,7 @@ class BrowserInstall(Record):
 _EXACT_SEMVER = LazyPattern(r"^=?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:\+[0-9A-Za-z.-]+)?$")
 
 
-def _version_of(spec: str) -> Optional[str]:
+def _version_of(spec: str) -> str | None:
     """An exact version as it is (`6.0.0-beta.17` stays whole), a range's lower bound
     (`^5.1.0` -> 5.1.0); None for `latest`, `*`, tags and URLs."""
     exact = _EXACT_SEMVER.match((spec or "").strip())
@@ -84,7 +83,7 @@ class NodeDeps:
     def __init__(self, files: StageFiles):
         self.files = files
 
-    def install(self, stage: Stage, ins: Instruction, command: Command) -> Optional[NodeInstall]:
+    def install(self, stage: Stage, ins: Instruction, command: Command) -> NodeInstall | None:
         argv = command.effective_argv()
         tool = command.name
         if tool not in NODE_INSTALL_VERBS:
@@ -163,7 +162,7 @@ class NodeDeps:
                                                         Located(install.verb, manifest.display, line)))
 
     @staticmethod
-    def browser_install(command: Command) -> Optional[BrowserInstall]:
+    def browser_install(command: Command) -> BrowserInstall | None:
         argv = command.effective_argv()
         values = [w.value for w in argv]
         if command.name in NODE_RUNNERS or values[:2] in (["pnpm", "exec"], ["yarn", "dlx"]):
@@ -180,7 +179,7 @@ class NodeDeps:
         return None
 
 
-def _read_lock(name: str, text: str, omit_dev: bool) -> list[tuple[str, Optional[str], bool]]:
+def _read_lock(name: str, text: str, omit_dev: bool) -> list[tuple[str, str | None, bool]]:
     if name.endswith(".json"):
         return _npm_lock(json.loads(text), omit_dev)
     if name == "yarn.lock":
@@ -193,7 +192,7 @@ def _read_lock(name: str, text: str, omit_dev: bool) -> list[tuple[str, Optional
     return _pnpm_lock(document or {}, omit_dev)
 
 
-def _npm_lock(data: dict, omit_dev: bool) -> list[tuple[str, Optional[str], bool]]:
+def _npm_lock(data: dict, omit_dev: bool) -> list[tuple[str, str | None, bool]]:
     entries = []
     packages = data.get("packages")
     if isinstance(packages, dict):
@@ -217,7 +216,7 @@ def _npm_lock(data: dict, omit_dev: bool) -> list[tuple[str, Optional[str], bool
 _YARN_HEADER = LazyPattern(r'^"?((?:@[^@/"\s]+/)?[^@"\s,]+)@')
 
 
-def _yarn_lock(text: str) -> list[tuple[str, Optional[str], bool]]:
+def _yarn_lock(text: str) -> list[tuple[str, str | None, bool]]:
     """yarn v1 (`version "1.2.3"`) and berry (`version: 1.2.3`) lock files."""
     entries, current = [], None
     for line in text.splitlines():
@@ -231,7 +230,7 @@ def _yarn_lock(text: str) -> list[tuple[str, Optional[str], bool]]:
     return entries
 
 
-def _pnpm_lock(data: dict, omit_dev: bool) -> list[tuple[str, Optional[str], bool]]:
+def _pnpm_lock(data: dict, omit_dev: bool) -> list[tuple[str, str | None, bool]]:
     entries = []
     for key, info in (data.get("packages") or {}).items():
         info = info if isinstance(info, dict) else {}
@@ -248,7 +247,7 @@ def _pnpm_lock(data: dict, omit_dev: bool) -> list[tuple[str, Optional[str], boo
     return entries
 
 
-def _lock_line(lines: list[str], name: str) -> Optional[int]:
+def _lock_line(lines: list[str], name: str) -> int | None:
     """The line of the package's own entry (`"node_modules/x": {`, `x@^1:`, `/x@1.2.3:`)."""
     pattern = re.compile(r'(^|["/\s])' + re.escape(name) + r'(@|":|/\d)')
     return next((number for number, line in enumerate(lines, 1) if pattern.search(line)), None)

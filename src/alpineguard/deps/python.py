@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from .common import Located, StageFiles, cwd_at, env_at, truthy
@@ -46,10 +45,10 @@ class PipCall(Record):
     __slots__ = ("command", "tool", "verb", "requirements", "constraints", "local_wheels", "prefer_binary",
                  "only_binary", "builds_wheels", "problems")
 
-    def __init__(self, command: Command, tool: str, verb: Word, requirements: Optional[list[PyRequirement]] = None,
-                 constraints: Optional[dict[str, str]] = None, local_wheels: bool = False,
+    def __init__(self, command: Command, tool: str, verb: Word, requirements: list[PyRequirement] | None = None,
+                 constraints: dict[str, str] | None = None, local_wheels: bool = False,
                  prefer_binary: bool = False, only_binary: bool = False, builds_wheels: bool = False,
-                 problems: Optional[list[str]] = None) -> None:
+                 problems: list[str] | None = None) -> None:
         self.command = command
         self.tool = tool  # pip, uv, poetry, pipenv
         self.verb = verb  # install / wheel / sync word
@@ -66,7 +65,7 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _python_argv(command: Command) -> Optional[tuple[str, list[Word]]]:
+def _python_argv(command: Command) -> tuple[str, list[Word]] | None:
     """(tool, argv after the tool name) for pip, python -m pip, uv, poetry, pipenv."""
     argv = command.effective_argv()
     if not argv:
@@ -88,7 +87,7 @@ def _python_argv(command: Command) -> Optional[tuple[str, list[Word]]]:
     return None
 
 
-def _split_option(words: list[Word], index: int) -> tuple[str, Optional[Word], int]:
+def _split_option(words: list[Word], index: int) -> tuple[str, Word | None, int]:
     """(option name, value word, next index) for `-r f`, `-rf`, `--requirement=f`."""
     word = words[index]
     value = word.value
@@ -114,7 +113,7 @@ class PythonDeps:
     def __init__(self, files: StageFiles):
         self.files = files
 
-    def calls(self, stage: Stage, ins: Instruction, command: Command) -> Optional[PipCall]:
+    def calls(self, stage: Stage, ins: Instruction, command: Command) -> PipCall | None:
         found = _python_argv(command)
         if found is None:
             return None
@@ -160,7 +159,7 @@ class PythonDeps:
             self._argument(call, stage, ins, cwd, word, word.value)
         return call
 
-    def _option(self, call: PipCall, stage, ins, cwd, name: str, value: Optional[Word]):
+    def _option(self, call: PipCall, stage, ins, cwd, name: str, value: Word | None):
         if name == "--no-index":
             call.local_wheels = True
         elif name in ("-f", "--find-links") and value is not None and _local_links(value.value):
@@ -211,7 +210,7 @@ class PythonDeps:
                 call.requirements.append(requirement)
 
     def _requirements_file(self, call: PipCall, stage, ins, image_path: str, word: Word, constraints: bool,
-                           depth: int = 0, seen: Optional[set[str]] = None):
+                           depth: int = 0, seen: set[str] | None = None):
         seen = seen if seen is not None else set()
         image_path = posixpath.normpath(image_path)
         if image_path in seen or depth > _MAX_INCLUDE_DEPTH:
@@ -293,7 +292,7 @@ def _local_links(value: str) -> bool:
     return any(part and not _is_url(part) for part in value.split())
 
 
-def _path_and_extras(text: str) -> tuple[Optional[str], list[str]]:
+def _path_and_extras(text: str) -> tuple[str | None, list[str]]:
     """`.[dev,test]` -> (".", ["dev", "test"]); a requirement string -> (None, [])."""
     base = text.split("[", 1)[0]
     if not (base.startswith((".", "/", "~")) or "/" in base or base.endswith((".whl", ".tar.gz", ".zip"))):
@@ -302,7 +301,7 @@ def _path_and_extras(text: str) -> tuple[Optional[str], list[str]]:
     return base, [e.strip() for e in extras.split(",") if e.strip()]
 
 
-def _parse_requirement(text: str, at: Located) -> Optional[PyRequirement]:
+def _parse_requirement(text: str, at: Located) -> PyRequirement | None:
     parsed = parse_requirement(text.strip())
     if parsed is None:
         return None
@@ -328,7 +327,7 @@ def _logical_lines(text: str):
         yield start, buffer.strip()
 
 
-def _line_of(lines: list[str], needle: str) -> Optional[int]:
+def _line_of(lines: list[str], needle: str) -> int | None:
     """First line holding `needle` (a dependency's own line in its file)."""
     name = needle.strip('"')
     pattern = re.compile(r"(^|[\s\"'\[,])" + re.escape(name) + r"($|[\s\"'<>=!~;\[,@])", re.I)

@@ -9,14 +9,13 @@ packaging, so the answers are packaging's. tests/test_versions.py compares both 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Optional
 
 _OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">")  # two-character ones first
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 @lru_cache(maxsize=4096)  # the same few hundred release strings come up in every file
-def release(version: str) -> Optional[tuple[int, ...]]:
+def release(version: str) -> tuple[int, ...] | None:
     """The numbers of a plain release version (`1.26.4`), or None for any other form."""
     parts = version.split(".")
     if not all(part.isdigit() and part.isascii() for part in parts):
@@ -32,7 +31,7 @@ def _strip(numbers: tuple[int, ...]) -> tuple[int, ...]:
     return numbers[:end]
 
 
-def _clause(text: str) -> Optional[tuple[str, str, tuple[int, ...], bool]]:
+def _clause(text: str) -> tuple[str, str, tuple[int, ...], bool] | None:
     """(operator, version as written, its numbers, wildcard) of a plain clause, or None."""
     text = text.strip()
     operator = next((op for op in _OPERATORS if text.startswith(op)), None)
@@ -95,7 +94,7 @@ class PlainSpecifierSet:
     def __str__(self) -> str:
         return ",".join(f"{c[0]}{c[1]}" for c in self._clauses)
 
-    def contains(self, version: str, prereleases: Optional[bool] = None) -> bool:
+    def contains(self, version: str, prereleases: bool | None = None) -> bool:
         candidate = release(version)
         if candidate is None:  # a pre-release, post-release, ...: packaging decides
             if self._packaging is None:
@@ -123,7 +122,7 @@ def specifier_set(text: str):
         return None
 
 
-def _split_requirement(text: str) -> Optional[tuple[str, str]]:
+def _split_requirement(text: str) -> tuple[str, str] | None:
     """(name, specifier text) of `name`, `name[extras]` and `name<clauses>`, or None."""
     end = 0
     while end < len(text) and text[end] in _NAME_CHARS:
@@ -145,7 +144,7 @@ def _split_requirement(text: str) -> Optional[tuple[str, str]]:
     return name, rest
 
 
-def parse_requirement(text: str) -> Optional[tuple[str, str, object]]:
+def parse_requirement(text: str) -> tuple[str, str, object] | None:
     """(name as written, specifier text as packaging prints it, marker or None) of a
     requirement string; None for an invalid one or one given by URL."""
     split = _split_requirement(text)

@@ -7,7 +7,7 @@ Alpine accepts (a `musllinux_*_<arch>` wheel or a pure `none-any` one).
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from ..record import Record
 
@@ -40,7 +40,7 @@ class Wheel(Record, frozen=True):
         self.tags = tags  # (python, abi, platform)
 
 
-def parse_wheel(filename: str) -> Optional[Wheel]:
+def parse_wheel(filename: str) -> Wheel | None:
     if not filename.endswith(".whl"):
         return None
     parts = filename[:-4].split("-")
@@ -51,7 +51,7 @@ def parse_wheel(filename: str) -> Optional[Wheel]:
     return Wheel(name, version, tags)
 
 
-def sdist_version(filename: str, project: str) -> Optional[str]:
+def sdist_version(filename: str, project: str) -> str | None:
     """`numpy-1.26.4.tar.gz` -> `1.26.4` (for the project `numpy`)."""
     for suffix in _SDIST_SUFFIXES:
         if filename.endswith(suffix):
@@ -93,7 +93,7 @@ class Release(Record):
     whether it is yanked (every file withdrawn: pip takes it only for an exact pin)."""
     __slots__ = ("version", "sdist", "wheels", "requires_python", "yanked")
 
-    def __init__(self, version: str, sdist: bool = False, wheels: Optional[list[Wheel]] = None,
+    def __init__(self, version: str, sdist: bool = False, wheels: list[Wheel] | None = None,
                  requires_python: str = "", yanked: bool = True) -> None:
         self.version = version
         self.sdist = sdist

@@ -14,7 +14,7 @@ import json
 import os
 from functools import lru_cache
 from collections.abc import Mapping
-from typing import Optional
+
 
 from ..record import Record
 
@@ -227,7 +227,7 @@ def alpine_releases() -> tuple[AlpineRelease, ...]:
     return tuple(sorted(releases, key=lambda r: r.key))
 
 
-def release_info(branch: str) -> Optional[AlpineRelease]:
+def release_info(branch: str) -> AlpineRelease | None:
     return next((r for r in alpine_releases() if r.branch == branch), None)
 
 
@@ -237,7 +237,7 @@ def newest_supported(as_of: dt.date) -> AlpineRelease:
     return released[-1] if released else alpine_releases()[0]
 
 
-def is_end_of_life(branch: str, as_of: dt.date) -> Optional[bool]:
+def is_end_of_life(branch: str, as_of: dt.date) -> bool | None:
     """True past end of support; None for a branch newer than the table knows."""
     info = release_info(branch)
     if info is not None:

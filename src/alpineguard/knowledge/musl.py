@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from types import MappingProxyType
 from collections.abc import Mapping
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from . import load_data, load_table
 from ..deps.versions import specifier_set
@@ -44,8 +44,8 @@ class ProjectFacts:
 
     def __init__(self, name: str, versions: list[str], sdists: set[str], wheels: dict[tuple[str, str], set[str]],
                  requires_python: dict[str, str], source: str,
-                 releases: Optional[dict[str, Release]] = None, yanked: frozenset[str] = frozenset(),
-                 older_fit: Optional[dict[tuple[str, str], str]] = None) -> None:
+                 releases: dict[str, Release] | None = None, yanked: frozenset[str] = frozenset(),
+                 older_fit: dict[tuple[str, str], str] | None = None) -> None:
         set_field = object.__setattr__
         set_field(self, "name", name)
         set_field(self, "versions", tuple(versions))  # oldest first
@@ -72,7 +72,7 @@ class ProjectFacts:
         """The facts list every release (a registry answer), not a window of the newest."""
         return bool(self.releases)
 
-    def fits(self, version: str, python: str, arch: str) -> Optional[bool]:
+    def fits(self, version: str, python: str, arch: str) -> bool | None:
         if self.releases:
             release = self.releases.get(version)
             return None if release is None else release.fits(python, arch)
@@ -104,7 +104,7 @@ def python_build_facts() -> dict[str, dict]:
 
 
 @lru_cache(maxsize=512)
-def embedded_project(name: str) -> Optional[ProjectFacts]:
+def embedded_project(name: str) -> ProjectFacts | None:
     entry = _wheel_data()["packages"].get(normalize(name))
     if entry is None:
         return None

@@ -3,7 +3,6 @@ tools/gen_official_images.py): loaded on the first question only, as only a few 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Optional
 
 from ..record import Record
 from . import load_data
@@ -19,7 +18,7 @@ def _leading_version(tag: str) -> str:
     return text[:end]
 
 
-def version_line(tag: str) -> Optional[str]:
+def version_line(tag: str) -> str | None:
     """`1.13.6-alpine` -> `1.13`, `8-jre-alpine` -> `8`; None for tags without a version (`lts-alpine`)."""
     version = _leading_version(tag)
     return ".".join(version.split(".")[:2]) if version else None
@@ -30,7 +29,7 @@ class EndedTag(Record, frozen=True):
     release that last build was on."""
     __slots__ = ("last_listed", "release", "at_most", "line")
 
-    def __init__(self, last_listed: str, release: Optional[str], at_most: bool, line: Optional[str]) -> None:
+    def __init__(self, last_listed: str, release: str | None, at_most: bool, line: str | None) -> None:
         self.last_listed = last_listed  # YYYY-MM
         self.release = release  # None: unknown
         self.at_most = at_most  # the release is an upper bound (from the date, or the line's last build)
@@ -50,7 +49,7 @@ class OfficialImage(Record, frozen=True):
         self.named = _keyed(entry.get("named"))
         self.unknown_base = frozenset((entry.get("unknown_base") or "").split())
 
-    def pinned_tag(self, tag: str) -> Optional[str]:
+    def pinned_tag(self, tag: str) -> str | None:
         """The published tag that pins the release `tag` points at (`3.12-alpine` -> `3.12-alpine3.24`)."""
         release = self.floating.get(tag.lower())
         if not self.pin or not release or release == "?":
@@ -58,7 +57,7 @@ class OfficialImage(Record, frozen=True):
         at = tag.lower().find("alpine")
         return tag[:at] + self.pin.format(release) + tag[at + len("alpine"):]
 
-    def ended_tag(self, tag: str) -> Optional[EndedTag]:
+    def ended_tag(self, tag: str) -> EndedTag | None:
         """The Alpine tag's last listing, when it is no longer published (None: published or unknown).
 
         A minor line (`10.16`) the data does not list on its own ended with its major line
@@ -85,7 +84,7 @@ class OfficialImage(Record, frozen=True):
         return version_line(tag) in self.unknown_base
 
 
-def _keyed(text: Optional[str]) -> dict[str, str]:
+def _keyed(text: str | None) -> dict[str, str]:
     """`KEY REST, KEY REST` -> {KEY: REST}."""
     return {key: rest for item in (text or "").split(",") if item.strip()
             for key, _, rest in [item.strip().partition(" ")]}
@@ -97,7 +96,7 @@ def _data() -> dict:
 
 
 @lru_cache(maxsize=None)
-def official_image(name: str) -> Optional[OfficialImage]:
+def official_image(name: str) -> OfficialImage | None:
     entry = _data()["images"].get(name)
     return None if entry is None else OfficialImage(name, entry)
 

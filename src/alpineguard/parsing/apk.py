@@ -1,7 +1,6 @@
 """Reading `apk` command lines, and what a stage has installed at a given point."""
 from __future__ import annotations
 
-from typing import Optional
 
 from ..model import Command, Instruction, Stage, Word
 from ..record import Record
@@ -51,8 +50,8 @@ class ApkCall(Record):
     __slots__ = ("command", "apk_word", "subcommand", "subcommand_word", "options", "values", "packages")
 
     def __init__(self, command: Command, apk_word: Word, subcommand: str = "",
-                 subcommand_word: Optional[Word] = None, options: Optional[dict[str, Word]] = None,
-                 values: Optional[dict[str, list[Word]]] = None, packages: Optional[list[Word]] = None) -> None:
+                 subcommand_word: Word | None = None, options: dict[str, Word] | None = None,
+                 values: dict[str, list[Word]] | None = None, packages: list[Word] | None = None) -> None:
         self.command = command
         self.apk_word = apk_word
         self.subcommand = subcommand
@@ -65,7 +64,7 @@ class ApkCall(Record):
         return name in self.options
 
     @property
-    def virtual(self) -> Optional[Word]:
+    def virtual(self) -> Word | None:
         words = self.values.get("virtual")
         return words[0] if words else None
 
@@ -78,7 +77,7 @@ def package_name(word: Word) -> str:
     return name
 
 
-def read_apk(command: Command) -> Optional[ApkCall]:
+def read_apk(command: Command) -> ApkCall | None:
     """The apk call `command` makes, or None. The parser reads it once per command into
     `Command.apk`, where every apk rule finds it."""
     argv = command.effective_argv()
@@ -142,8 +141,8 @@ def is_build_only(name: str) -> bool:
     return name in BUILD_ONLY or name.endswith("-dev") or name.startswith("clang")
 
 
-def installed_packages(stage: Stage, before: Optional[Instruction] = None,
-                       before_command: Optional[Command] = None) -> set[str]:
+def installed_packages(stage: Stage, before: Instruction | None = None,
+                       before_command: Command | None = None) -> set[str]:
     """Package names that apk added, and did not delete, in the stage's lineage.
 
     Counts the instructions before `before`; with `before_command`, also the commands
@@ -166,7 +165,7 @@ class _Installed:
         self.names: set[str] = set()
         self.virtuals: dict[str, set[str]] = {}
 
-    def apply(self, call: Optional[ApkCall]):
+    def apply(self, call: ApkCall | None):
         if call is None:
             return
         if call.subcommand == "add":

@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from itertools import repeat
-from typing import Optional
 
 from ..model import (Command, Dockerfile, Flag, Heredoc, ImageKind, ImageRef, Instruction,
                      ParseProblem, Pos, SourceText, Stage, Word)
@@ -33,7 +32,7 @@ _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _NON_BLANK = re.compile(r"[^\t\v\f\r ]+")  # BuildKit splits keywords and FROM's words at these blanks
 
 # Classifies a parsed image reference; returns the kind and the pinned Alpine release.
-Classifier = Callable[[ImageRef], tuple[ImageKind, Optional[str]]]
+Classifier = Callable[[ImageRef], tuple[ImageKind, str | None]]
 
 
 def _positions(line_no: int, first_col: int, count: int) -> list[Pos]:
@@ -58,12 +57,12 @@ _BLANK = " \t\v\f\r\n"
 _HEREDOC_WORD = LazyPattern(r"(\d*)<<(-?)\s*([^<]*)\Z")
 
 
-def _lexer_words(text: str) -> Optional[list[tuple[int, int]]]:
+def _lexer_words(text: str) -> list[tuple[int, int]] | None:
     """Spans of the words BuildKit's Dockerfile lexer sees in `text` (quotes, escapes and
     `${...}` kept inside a word; `<<` swallows the blanks after it), or None where it
     fails (an unclosed quote), in which case BuildKit finds no heredoc at all."""
     spans: list[tuple[int, int]] = []
-    start: Optional[int] = None
+    start: int | None = None
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -193,7 +192,7 @@ class _Splitter:
         self.index += 1
         return SourceText("".join(chars), origins, (last_line + 1, len(self.lines[last_line]) + 1))
 
-    def _instruction(self) -> Optional[tuple[str, Pos, Pos, SourceText, int, list[Heredoc]]]:
+    def _instruction(self) -> tuple[str, Pos, Pos, SourceText, int, list[Heredoc]] | None:
         line = self._logical_line()
         match = _NON_BLANK.match(line.text)
         if match is None:
@@ -255,7 +254,7 @@ def _split_flags(args: SourceText) -> tuple[list[Flag], SourceText]:
     return flags, args.slice(i, len(text))
 
 
-def _exec_form(args: SourceText) -> Optional[list[Word]]:
+def _exec_form(args: SourceText) -> list[Word] | None:
     text = args.text.strip()
     if not text.startswith("["):
         return None
@@ -296,7 +295,7 @@ _FORBIDDEN_TRIGGERS = {
 }
 
 
-def _trigger(onbuild: Instruction, problems: list[ParseProblem]) -> Optional[Instruction]:
+def _trigger(onbuild: Instruction, problems: list[ParseProblem]) -> Instruction | None:
     """The instruction `ONBUILD <INSTRUCTION> ...` registers, positioned inside the ONBUILD;
     None, with a problem, where Docker refuses it."""
     args = onbuild.args
@@ -357,7 +356,7 @@ def parse_image_ref(text: str) -> ImageRef:
     return ref
 
 
-def _unknown(ref: ImageRef) -> tuple[ImageKind, Optional[str]]:
+def _unknown(ref: ImageRef) -> tuple[ImageKind, str | None]:
     return ImageKind.UNKNOWN, None
 
 
@@ -386,8 +385,8 @@ def _env_splitter():
 
 
 class _StageBuilder:
-    def __init__(self, build_args: Mapping[str, Optional[str]], classify: Classifier, problems: list[ParseProblem],
-                 named_contexts: Mapping[str, Optional[str]], readings: Optional[ShellReadings]):
+    def __init__(self, build_args: Mapping[str, str | None], classify: Classifier, problems: list[ParseProblem],
+                 named_contexts: Mapping[str, str | None], readings: ShellReadings | None):
         self.build_args = build_args
         self.readings = readings
         self.named_contexts = named_contexts
@@ -525,7 +524,7 @@ class _StageBuilder:
             stage.kind, stage.kind_inferred = ImageKind.ALPINE, True
 
 
-def shebang_interpreter(body: SourceText) -> Optional[str]:
+def shebang_interpreter(body: SourceText) -> str | None:
     if not body.text.startswith("#!"):
         return None
     first = body.text.split("\n", 1)[0][2:].split()
@@ -537,7 +536,7 @@ def shebang_interpreter(body: SourceText) -> Optional[str]:
     return program
 
 
-def _run_commands(ins: Instruction, env: Mapping[str, str], readings: Optional[ShellReadings]) -> list[Command]:
+def _run_commands(ins: Instruction, env: Mapping[str, str], readings: ShellReadings | None) -> list[Command]:
     shell_name = ins.shell_name
     if ins.exec_form is not None:
         return command_from_words(ins.exec_form, env, readings) if ins.exec_form else []
@@ -565,10 +564,10 @@ def _run_commands(ins: Instruction, env: Mapping[str, str], readings: Optional[S
     return commands
 
 
-def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Optional[Mapping[str, Optional[str]]] = None,
-                     target: Optional[str] = None, classify: Classifier = _unknown,
-                     named_contexts: Optional[Mapping[str, Optional[str]]] = None,
-                     readings: Optional[ShellReadings] = None) -> Dockerfile:
+def parse_dockerfile(text: str, path: str = "Dockerfile", build_args: Mapping[str, str | None] | None = None,
+                     target: str | None = None, classify: Classifier = _unknown,
+                     named_contexts: Mapping[str, str | None] | None = None,
+                     readings: ShellReadings | None = None) -> Dockerfile:
     """The model of one Dockerfile. `build_args` fill its ARGs (None: passed, value unknown);
     `target` is the stage built; `named_contexts` maps a name FROM may use to the image that
     replaces it (None: a context that is no image); `readings` keeps what reading its

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Optional
 
 from ..model import Command, Pos, Redirect, SourceText, Word
 from .apk import read_apk
@@ -37,8 +36,8 @@ class _Token:
     """
     __slots__ = ("kind", "text", "words", "start", "redirect", "index")
 
-    def __init__(self, kind: str, text: str, start: Pos, words: Optional[list[Word]] = None,
-                 redirect: Optional[Redirect] = None):
+    def __init__(self, kind: str, text: str, start: Pos, words: list[Word] | None = None,
+                 redirect: Redirect | None = None):
         self.kind = kind  # "word", "op", "newline", "redirect"
         self.text = text
         self.start = start
@@ -65,7 +64,7 @@ class _WordBuilder:
     def __init__(self):
         self.chars: list[str] = []
         self.origins: list[Pos] = []
-        self.splittable: Optional[list[bool]] = None
+        self.splittable: list[bool] | None = None
         self.quoted = False
         self.expanded = False
 
@@ -99,7 +98,7 @@ class _WordBuilder:
                 for chars, origins in words]
 
 
-def expand_parameter(inner: str, env: Mapping[str, str]) -> Optional[str]:
+def expand_parameter(inner: str, env: Mapping[str, str]) -> str | None:
     """Value of `${inner}` (`NAME`, `NAME:-default`, `NAME:+alt`), or None when unknown."""
     match = _NAME.match(inner)
     if not match:
@@ -196,7 +195,7 @@ class _Lexer:
                     token.index = index
                     yield token
 
-    def _operator_or_redirect(self) -> Optional[_Token]:
+    def _operator_or_redirect(self) -> _Token | None:
         text, i = self.text, self.i
         if text[i] not in _OPERATOR_STARTS:
             return None
@@ -254,7 +253,7 @@ class _Lexer:
                 self.i = len(text)
         self.pending_heredocs = []
 
-    def _word(self) -> Optional[_Token]:
+    def _word(self) -> _Token | None:
         text, n = self.text, len(self.text)
         begin = self.i
         plain = _PLAIN.match(text, begin)
@@ -389,8 +388,8 @@ class _Pending:
         self.redirects: list[Redirect] = []
 
 
-def _command(argv: list[Word], assignments: list[Word], redirects: list[Redirect], connector: Optional[str],
-             depth: int, interpreter: str, script: Optional[SourceText]) -> Command:
+def _command(argv: list[Word], assignments: list[Word], redirects: list[Redirect], connector: str | None,
+             depth: int, interpreter: str, script: SourceText | None) -> Command:
     """A finished simple command, with the apk call it makes read once for every rule."""
     command = Command(argv, assignments, redirects, connector, depth, interpreter, script=script)
     command.apk = read_apk(command)
@@ -424,16 +423,16 @@ class ShellReadings:
 
 
 def parse_shell(src: SourceText, env: Mapping[str, str], depth: int = 0,
-                interpreter: str = "sh", readings: Optional[ShellReadings] = None) -> list[Command]:
+                interpreter: str = "sh", readings: ShellReadings | None = None) -> list[Command]:
     """Split shell source into simple commands, reading `sh -c` bodies recursively; with
     `readings`, keep the tokens and commands of each script read there."""
     commands: list[Command] = []
     current = _Pending()
-    connector: Optional[str] = None
-    skip_until: Optional[set[str]] = None  # after `for`/`case`/`select` headers
+    connector: str | None = None
+    skip_until: set[str] | None = None  # after `for`/`case`/`select` headers
     case_depth = 0
 
-    def finish(next_connector: Optional[str]):
+    def finish(next_connector: str | None):
         nonlocal current, connector
         if current.argv or current.assignments:
             command = _command(current.argv, current.assignments, current.redirects, connector, depth,
@@ -513,7 +512,7 @@ def _is_case_pattern(tokens: list[_Token], index: int) -> bool:
     return False
 
 
-def _shell_script_argument(command: Command) -> Optional[tuple[str, Word]]:
+def _shell_script_argument(command: Command) -> tuple[str, Word] | None:
     """For `sh -c 'script'` (or `busybox sh -c`), the shell's name and the script word."""
     argv = command.effective_argv()
     if len(argv) >= 2 and argv[0].value.rsplit("/", 1)[-1] == "busybox":
@@ -534,7 +533,7 @@ def _shell_script_argument(command: Command) -> Optional[tuple[str, Word]]:
     return None
 
 
-def _nested_scripts(command: Command, env: Mapping[str, str], readings: Optional[ShellReadings]) -> list[Command]:
+def _nested_scripts(command: Command, env: Mapping[str, str], readings: ShellReadings | None) -> list[Command]:
     found = _shell_script_argument(command)
     if found is None:
         return []
@@ -557,7 +556,7 @@ def split_words(src: SourceText, env: Mapping[str, str]) -> list[Word]:
 
 
 def command_from_words(argv: list[Word], env: Mapping[str, str],
-                       readings: Optional[ShellReadings] = None) -> list[Command]:
+                       readings: ShellReadings | None = None) -> list[Command]:
     """An exec-form RUN (`RUN ["sh", "-c", "..."]`) as a command, plus any nested script."""
     command = _command(list(argv), [], [], None, 0, "exec", None)
     return [command] + _nested_scripts(command, env, readings)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import Optional, TextIO
 
 from ..model import Finding
 from ..record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 FORMATS = ("text", "json", "sarif", "github", "checkstyle", "gitlab")
 
@@ -16,9 +19,9 @@ class Report(Record):
     dependencies that fell back to the embedded data: `fell_back`)."""
     __slots__ = ("version", "findings", "errors", "files", "color", "notes", "fell_back")
 
-    def __init__(self, version: str, findings: list[Finding], errors: Optional[list[str]] = None, files: int = 0,
-                 color: bool = False, notes: Optional[list[str]] = None,
-                 fell_back: Optional[list[str]] = None) -> None:
+    def __init__(self, version: str, findings: list[Finding], errors: list[str] | None = None, files: int = 0,
+                 color: bool = False, notes: list[str] | None = None,
+                 fell_back: list[str] | None = None) -> None:
         self.version = version
         self.findings = findings
         self.errors = [] if errors is None else errors

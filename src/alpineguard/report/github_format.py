@@ -7,10 +7,13 @@ separators inside its properties, so each is percent-encoded where it means text
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TextIO
 
 from ..model import Finding, Severity
 from . import Report
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # Workflow commands know three levels; style findings are advice, like info.
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.STYLE: "notice"}

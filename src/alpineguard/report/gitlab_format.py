@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
 
 from ..model import Severity
 from . import Report
 from .fingerprint import fingerprints
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "minor", Severity.STYLE: "info"}
 CATEGORIES = {Severity.ERROR: "Bug Risk", Severity.WARNING: "Bug Risk", Severity.INFO: "Performance",

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
 
 from ..model import Finding
 from . import Report
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 ONLINE_PREFIX = "--online: "  # starts an `errors` entry that is a failed look-up, not an internal error
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Optional, TextIO
 from urllib.parse import quote
 
 from ..docs import REPOSITORY_URL, help_text, help_uri, rule_markdown
@@ -12,6 +11,10 @@ from ..model import Finding, Pos, Severity
 from ..rules import Rule, all_rules
 from . import Report
 from .fingerprint import fingerprints
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "alpineguardFindingHash/v1"
@@ -31,7 +34,7 @@ def artifact_uri(path: str) -> str:
     return quote(posix)
 
 
-def region(start: Pos, end: Optional[Pos], empty_allowed: bool = False) -> dict:
+def region(start: Pos, end: Pos | None, empty_allowed: bool = False) -> dict:
     """SARIF regions count lines and columns from 1, end column exclusive, like ours."""
     result = {"startLine": max(start[0], 1), "startColumn": max(start[1], 1)}
     if end is not None and (end > start or (empty_allowed and end == start)):

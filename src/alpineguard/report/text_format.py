@@ -2,10 +2,13 @@
 `alpineguard: note: ...` line per note (an `--online` look-up that failed)."""
 from __future__ import annotations
 
-from typing import TextIO
 
 from ..model import Severity
 from . import Report
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m",
            Severity.STYLE: "\033[35m"}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Optional
 
 from ..lintcontext import FileContext
 from ..model import Command, Dockerfile, Edit, Fix, Instruction, Stage, Word
@@ -102,7 +101,7 @@ def _sequel(ctx: FileContext, ins: Instruction) -> _Sequel:
     return ctx.derived(_Sequel, ins)
 
 
-def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
+def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Edit | None:
     """Drop `-U`/`--update-cache`/`--update`, or the `U` of combined short flags (`-Uq`)."""
     if not editable(df, word):
         return None
@@ -112,7 +111,7 @@ def _flag_removal(df: Dockerfile, call: ApkCall, word: Word) -> Optional[Edit]:
     return remove_word(df, word, argv[argv.index(word) - 1], continuation(df, call.command))
 
 
-def _no_cache_edits(ctx: FileContext, df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[list[Edit]]:
+def _no_cache_edits(ctx: FileContext, df: Dockerfile, ins: Instruction, call: ApkCall) -> list[Edit] | None:
     """Edits that keep one apk call from leaving the index in the layer: an `apk update`
     that an install follows is dropped; anything else gets `--no-cache` and loses `-U`."""
     if call.has("no-cache"):
@@ -134,7 +133,7 @@ def _no_cache_edits(ctx: FileContext, df: Dockerfile, ins: Instruction, call: Ap
     return edits
 
 
-def _cache_removal_edits(df: Dockerfile, ins: Instruction) -> Optional[list[Edit]]:
+def _cache_removal_edits(df: Dockerfile, ins: Instruction) -> list[Edit] | None:
     """Drop `rm -rf /var/cache/apk/*` from the RUN: the whole command, or its cache paths."""
     edits: list[Edit] = []
     for command in ins.commands:
@@ -157,7 +156,7 @@ def _cache_removal_edits(df: Dockerfile, ins: Instruction) -> Optional[list[Edit
     return edits
 
 
-def no_cache_fix(ctx: FileContext, df: Dockerfile, ins: Instruction, call: ApkCall) -> Optional[Fix]:
+def no_cache_fix(ctx: FileContext, df: Dockerfile, ins: Instruction, call: ApkCall) -> Fix | None:
     """Add `--no-cache` to `call` (or drop the `apk update` it is). Once every apk call of
     the RUN fetches without a cache, a `rm -rf /var/cache/apk/*` in it is pointless and goes
     too; all calls of the RUN are then rewritten at once, so the fixes of several findings
@@ -246,7 +245,7 @@ def apk_update_own_layer(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
 
 
 def _fold_update_fix(ctx: FileContext, df: Dockerfile, stage: Stage, ins: Instruction,
-                     call: ApkCall) -> Optional[Fix]:
+                     call: ApkCall) -> Fix | None:
     """Drop a lone `apk update` when the next apk command of the stage is an `apk add`,
     which then fetches the index itself with `--no-cache`."""
     following = [(later, c) for later in stage.instructions[stage.instructions.index(ins):]
@@ -403,7 +402,7 @@ def _runs_tests(final: Stage) -> bool:
     return False
 
 
-def _last(final: Stage, keyword: str) -> Optional[Instruction]:
+def _last(final: Stage, keyword: str) -> Instruction | None:
     for stage in final.lineage():
         found = next((i for i in reversed(stage.instructions) if i.keyword == keyword), None)
         if found is not None:
@@ -411,7 +410,7 @@ def _last(final: Stage, keyword: str) -> Optional[Instruction]:
     return None
 
 
-def _final_program(final: Stage) -> Optional[str]:
+def _final_program(final: Stage) -> str | None:
     """The program the image runs: the first word of its ENTRYPOINT, else of its CMD."""
     for keyword in ("ENTRYPOINT", "CMD"):
         last = _last(final, keyword)
@@ -554,7 +553,7 @@ def _virtual_name(df: Dockerfile) -> str:
     return name
 
 
-def _virtual_package_fix(df: Dockerfile, adds: list[ApkCall], delete: ApkCall) -> Optional[Fix]:
+def _virtual_package_fix(df: Dockerfile, adds: list[ApkCall], delete: ApkCall) -> Fix | None:
     """Only where one `apk add` installs exactly packages that the `apk del` removes: a
     virtual package holding packages meant to stay would delete them too."""
     deleted = {package_name(w) for w in delete.packages}
@@ -661,7 +660,7 @@ def _listing(names: list[str], most: int) -> str:
     return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
 
 
-def _edge_branch(value: str) -> Optional[str]:
+def _edge_branch(value: str) -> str | None:
     """`edge/main`, `edge/community`, `edge/testing` (or `testing`) for a repository URL
     on Alpine's development branch, else None."""
     parts = value.rstrip("/").split("/")

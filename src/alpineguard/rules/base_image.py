@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Optional
 
 from ..config import Settings
 from ..images import is_alpine_tagged, official_name
@@ -12,6 +11,7 @@ from ..lintcontext import FileContext
 from ..model import Dockerfile, Edit, Fix, ImageKind, ImageRef, Pos, Stage
 from .registry import Hit, rule
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which costs start-up time
 if TYPE_CHECKING:
     from ..knowledge.official_images import EndedTag
 
@@ -27,7 +27,7 @@ def _direct_alpine_stages(df: Dockerfile) -> Iterator[Stage]:
             yield stage
 
 
-def pinned_reference(text: str, tag: str, name: str, branch: str) -> Optional[str]:
+def pinned_reference(text: str, tag: str, name: str, branch: str) -> str | None:
     """`python:3.12-alpine` -> `python:3.12-alpine3.24`; `alpine` -> `alpine:3.24`."""
     if name == "alpine":
         base = text[: len(text) - len(tag) - 1] if tag else text
@@ -112,7 +112,7 @@ def _digest_advice(image: ImageRef) -> str:
     return f"pin a digest (`{image.text}@sha256:…`)"
 
 
-def _floating(image: ImageRef, newest: str) -> Optional[tuple[Optional[str], str]]:
+def _floating(image: ImageRef, newest: str) -> tuple[str | None, str] | None:
     """(suggested reference, advice) for a tag that moves to new Alpine releases; None when it
     does not (no longer published) or the tag is not known well enough to say."""
     from ..knowledge.official_images import official_image, version_line  # loaded on first need
@@ -193,7 +193,7 @@ def _eol_date(branch: str) -> str:
     return f" on {info.eol.isoformat()}" if info else ""
 
 
-def _ended(image: ImageRef) -> Optional[EndedTag]:
+def _ended(image: ImageRef) -> EndedTag | None:
     """The last listing of an official image's Alpine tag that is no longer published."""
     name = official_name(image)
     if name is None or name == "alpine" or not image.resolved or image.digest:

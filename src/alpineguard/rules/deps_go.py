@@ -4,7 +4,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from typing import Optional
 
 from ..deps.common import StageFiles, cwd_at, env_at, musl_runs
 from ..deps.programs import GO
@@ -28,7 +27,7 @@ def _go_mod(files: StageFiles, stage: Stage, ins: Instruction, cwd: str):
         folder = posixpath.dirname(folder)
 
 
-def _cgo_module(text: str) -> Optional[tuple[dict, int]]:
+def _cgo_module(text: str) -> tuple[dict, int] | None:
     """The first required module that needs cgo, with its line in go.mod."""
     modules = go_facts()["cgo_modules"]
     for number, line in enumerate(text.splitlines(), 1):
@@ -40,7 +39,7 @@ def _cgo_module(text: str) -> Optional[tuple[dict, int]]:
     return None
 
 
-def _reason(files: StageFiles, stage: Stage, ins: Instruction, command: Command) -> Optional[tuple[Word, str]]:
+def _reason(files: StageFiles, stage: Stage, ins: Instruction, command: Command) -> tuple[Word, str] | None:
     argv = command.effective_argv()
     if len(argv) < 2 or argv[1].value not in _GO_VERBS:
         return None

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Optional
 
 from ..deps.common import StageFiles, env_at, musl_runs, target_archs
 from ..deps.node import NodeDeps, NodeInstall, NodePackage, version_key
@@ -32,7 +31,7 @@ class NodeVerdict(Record, frozen=True):
         self.source = source
 
 
-def _entry_matches(entry: dict, version: Optional[str], cpu: str) -> bool:
+def _entry_matches(entry: dict, version: str | None, cpu: str) -> bool:
     if entry.get("archs") and cpu not in entry["archs"]:
         return False
     if version is None:
@@ -43,7 +42,7 @@ def _entry_matches(entry: dict, version: Optional[str], cpu: str) -> bool:
     return not ("until" in entry and key >= version_key(str(entry["until"])))
 
 
-def _entry_for(facts: dict, version: Optional[str], cpu: str, node: Optional[int]) -> Optional[dict]:
+def _entry_for(facts: dict, version: str | None, cpu: str, node: int | None) -> dict | None:
     """The first range entry that applies; None when it depends on a Node major not known."""
     for entry in facts.get("ranges", []):
         if not _entry_matches(entry, version, cpu):
@@ -57,14 +56,14 @@ def _entry_for(facts: dict, version: Optional[str], cpu: str, node: Optional[int
     return None
 
 
-def stage_node_major(stage: Stage) -> Optional[int]:
+def stage_node_major(stage: Stage) -> int | None:
     """The Node.js major of `node:22-alpine` / `node:22.11-alpine3.20`; None when not told."""
     image = stage.root.image
     match = re.match(r"^(\d+)(?:\.|-|$)", image.tag) if image.name == "node" else None
     return int(match.group(1)) if match else None
 
 
-def embedded_verdict(package: NodePackage, cpus: list[str], node: Optional[int] = None) -> Optional[NodeVerdict]:
+def embedded_verdict(package: NodePackage, cpus: list[str], node: int | None = None) -> NodeVerdict | None:
     facts = node_facts().get(package.name)
     if facts is None:
         return None
@@ -79,7 +78,7 @@ def embedded_verdict(package: NodePackage, cpus: list[str], node: Optional[int] 
     return NodeVerdict("ok", tuple(cpus), facts, "embedded data") if by_kind else None
 
 
-def online_verdict(records: list[dict], cpus: list[str], lock_says_install_script: bool) -> Optional[NodeVerdict]:
+def online_verdict(records: list[dict], cpus: list[str], lock_says_install_script: bool) -> NodeVerdict | None:
     """From `npm view`: a node-gyp build with no musl platform package for a target.
 
     npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script;
@@ -125,9 +124,9 @@ def _node_installs(df: Dockerfile) -> list[tuple[Stage, Instruction, NodeInstall
     return found
 
 
-def _verdicts(found, ctx: FileContext) -> dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]]:
+def _verdicts(found, ctx: FileContext) -> dict[tuple[str, str | None, int | None], NodeVerdict | None]:
     """One verdict per (package, version, Node major): embedded facts first, the registry for the rest."""
-    verdicts: dict[tuple[str, Optional[str], Optional[int]], Optional[NodeVerdict]] = {}
+    verdicts: dict[tuple[str, str | None, int | None], NodeVerdict | None] = {}
     cpus_all = sorted({_NPM_CPU.get(a, a) for stage, _, _ in found for a in target_archs(stage, ctx.settings)})
     unknown = []
     for stage, _, install in found:

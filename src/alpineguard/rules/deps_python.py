@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Optional
 
 from ..config import Settings
 from ..deps.common import StageFiles, musl_runs, target_archs
@@ -32,7 +31,7 @@ class StagePython(Record, frozen=True):
     """The Python a stage runs, as far as the Dockerfile tells."""
     __slots__ = ("version", "system", "how", "known_base")
 
-    def __init__(self, version: Optional[str], system: bool, how: str, known_base: bool) -> None:
+    def __init__(self, version: str | None, system: bool, how: str, known_base: bool) -> None:
         self.version = version  # "3.12"; "2.7" for Python 2; None: not known
         self.system = system  # Alpine's own python3 (py3-* packages fit it)
         self.how = how  # for messages: "python:3.12-alpine", "Alpine 3.20's python3"
@@ -52,7 +51,7 @@ def _official(image) -> bool:
         "/" not in image.path or image.path.startswith("library/"))
 
 
-def _python2_stage(image, command_name: str, installed: frozenset[str], branch: Optional[str]) -> bool:
+def _python2_stage(image, command_name: str, installed: frozenset[str], branch: str | None) -> bool:
     """pip2 / python2, a base named for Python 2, or Python 2 packages (python2, py2-*;
     `python` and `py-pip` before Alpine 3.12)."""
     if command_name in ("pip2", "python2") or command_name.startswith(("pip2.", "python2.")):
@@ -102,7 +101,7 @@ class Gap(Record):
     __slots__ = ("requirement", "version", "missing", "no_sdist", "upgrade", "facts", "older")
 
     def __init__(self, requirement: PyRequirement, version: str, missing: list[str], no_sdist: bool,
-                 upgrade: Optional[str], facts: ProjectFacts, older: str = "") -> None:
+                 upgrade: str | None, facts: ProjectFacts, older: str = "") -> None:
         self.requirement = requirement
         self.version = version  # the release, or the specifier when it selects releases older than the data
         self.missing = missing  # architectures without a fitting wheel
@@ -128,7 +127,7 @@ def _marker_applies(requirement: PyRequirement, python: str, arch: str) -> bool:
         return True
 
 
-def _exact(spec) -> Optional[str]:
+def _exact(spec) -> str | None:
     """The version an `==` / `===` clause pins (not a wildcard), as written."""
     return next((s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version), None)
 
@@ -142,7 +141,7 @@ def _candidates(facts: ProjectFacts, spec_text: str, python: str, exact: bool) -
 
 
 def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, python: str,
-             archs: list[str], run: Optional[RunContext] = None) -> Optional[Gap]:
+             archs: list[str], run: RunContext | None = None) -> Gap | None:
     """The architectures whose wheel pip misses for `requirement`; `run` keeps what other
     files of the run ask again (a fresh one when not given)."""
     run = run or RunContext()
@@ -171,7 +170,7 @@ def find_gap(requirement: PyRequirement, call: PipCall, facts: ProjectFacts, pyt
 
 
 def _gap_on_every_python(requirement: PyRequirement, call: PipCall, facts: ProjectFacts,
-                         archs: list[str], run: RunContext) -> Optional[Gap]:
+                         archs: list[str], run: RunContext) -> Gap | None:
     """For a stage whose Python is not known: a gap only if every CPython the data covers has it."""
     gaps = [find_gap(requirement, call, facts, python, archs, run) for python in PYTHONS]
     if not all(gaps) or len({(tuple(g.missing), g.no_sdist) for g in gaps}) != 1:
@@ -180,7 +179,7 @@ def _gap_on_every_python(requirement: PyRequirement, call: PipCall, facts: Proje
 
 
 def _older_gap(requirement: PyRequirement, spec, facts: ProjectFacts, python: str,
-               archs: list[str]) -> Optional[Gap]:
+               archs: list[str]) -> Gap | None:
     """A requirement that selects releases older than the embedded window. The data keeps,
     per Python and architecture, the newest run of older releases with a fitting wheel:
     releases after it have none, and (wheels appear at some release and stay) neither do
@@ -212,7 +211,7 @@ def _older_gap(requirement: PyRequirement, spec, facts: ProjectFacts, python: st
                _upgrade(facts, None, python, archs), facts, older="; ".join(dict.fromkeys(reasons)))
 
 
-def _upgrade(facts: ProjectFacts, current: Optional[str], python: str, archs: list[str]) -> Optional[str]:
+def _upgrade(facts: ProjectFacts, current: str | None, python: str, archs: list[str]) -> str | None:
     """The first release after `current` (None: any) with wheels for every target, if the newest has them too."""
     usable = [v for v in facts.versions if facts.supports_python(v, python)]
 

@@ -8,7 +8,6 @@ then offers no fix.
 """
 from __future__ import annotations
 
-from typing import Optional
 
 from ..model import Command, Dockerfile, Edit, Instruction, Pos, Word
 
@@ -16,7 +15,7 @@ from ..model import Command, Dockerfile, Edit, Instruction, Pos, Word
 _DROPPABLE_AFTER = ("&&", ";", "\n")
 
 
-def editable(df: Dockerfile, word: Optional[Word]) -> bool:
+def editable(df: Dockerfile, word: Word | None) -> bool:
     """A word whose value stands in the file exactly where the word says (no quotes, no
     $VAR, and no escapes in an enclosing `sh -c` string that shift its position)."""
     if word is None or word.expanded or word.raw != word.value or word.start[0] != word.end[0]:
@@ -61,7 +60,7 @@ def _text_between(df: Dockerfile, start: Pos, end: Pos, escape: str) -> str:
     return " ".join(joined)
 
 
-def remove_word(df: Dockerfile, word: Word, previous: Word, escape: str) -> Optional[Edit]:
+def remove_word(df: Dockerfile, word: Word, previous: Word, escape: str) -> Edit | None:
     """Delete `word`, an argument that follows `previous`, with the blanks that separate it."""
     line = word.start[0]
     text = _line(df, line)
@@ -106,7 +105,7 @@ def instruction_removal(ins: Instruction) -> Edit:
     return Edit((whole.start[0], 1), (whole.end_line + 1, 1), "")
 
 
-def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> Optional[list[Edit]]:
+def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> list[Edit] | None:
     """Delete one command of a RUN with the operator that joins it, where the rest keeps its
     meaning: `a && b && c` -> `a && c`; never out of `a || b`, a pipe or an `if` body."""
     commands = ins.commands
@@ -135,7 +134,7 @@ def command_removal(df: Dockerfile, ins: Instruction, command: Command) -> Optio
     return None
 
 
-def remove_words(df: Dockerfile, argv: list[Word], doomed: list[Word], escape: str) -> Optional[list[Edit]]:
+def remove_words(df: Dockerfile, argv: list[Word], doomed: list[Word], escape: str) -> list[Edit] | None:
     """Delete several arguments of one command (never its first word); neighbouring
     deletions are merged so that the edits of one fix never overlap."""
     edits = []

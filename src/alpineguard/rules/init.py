@@ -6,7 +6,6 @@ import json
 import posixpath
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Optional
 
 from ..config import Settings
 from ..context import workdir_after
@@ -41,7 +40,7 @@ def _init_data() -> dict:
     return load_data("init.yaml")
 
 
-def init_family(path: str) -> Optional[str]:
+def init_family(path: str) -> str | None:
     """Which init a program path names (`/tini-static-amd64` -> tini), None for no init."""
     name = path.rsplit("/", 1)[-1]
     if path == "/init" or name == "s6-svscan":
@@ -56,7 +55,7 @@ class _Process(Record):
     """What the image starts: the ENTRYPOINT and CMD in force at the end of a stage."""
     __slots__ = ("entrypoint", "cmd")
 
-    def __init__(self, entrypoint: Optional[Instruction], cmd: Optional[Instruction]) -> None:
+    def __init__(self, entrypoint: Instruction | None, cmd: Instruction | None) -> None:
         self.entrypoint = entrypoint  # the last ENTRYPOINT of the lineage, also `ENTRYPOINT []`
         self.cmd = cmd  # None when a later ENTRYPOINT reset an inherited CMD
 
@@ -64,7 +63,7 @@ class _Process(Record):
         return [word for word in (program(self.entrypoint), program(self.cmd)) if word is not None]
 
     @property
-    def pid1(self) -> Optional[Word]:
+    def pid1(self) -> Word | None:
         return program(self.entrypoint) or program(self.cmd)
 
 
@@ -82,7 +81,7 @@ def process(stage: Stage) -> _Process:
     return _Process(entrypoint, cmd)
 
 
-def program(ins: Optional[Instruction]) -> Optional[Word]:
+def program(ins: Instruction | None) -> Word | None:
     """The word naming the program an ENTRYPOINT or CMD starts (after env/exec wrappers)."""
     if ins is None:
         return None
@@ -93,7 +92,7 @@ def program(ins: Optional[Instruction]) -> Optional[Word]:
     return argv[0] if argv else None
 
 
-def _final_alpine(df: Dockerfile) -> Optional[Stage]:
+def _final_alpine(df: Dockerfile) -> Stage | None:
     stage = df.final_stage
     return stage if stage is not None and stage.kind is ImageKind.ALPINE else None
 
@@ -109,8 +108,8 @@ class _Placed(Record):
     __slots__ = ("path", "content", "origin")
     _hidden = ("origin",)
 
-    def __init__(self, path: str, content: Optional[SourceText] = None,
-                 origin: Optional[Instruction] = None) -> None:
+    def __init__(self, path: str, content: SourceText | None = None,
+                 origin: Instruction | None = None) -> None:
         self.path = path
         self.content = content  # known for `COPY <<EOF /path`
         self.origin = origin  # the COPY, ADD or RUN that put it there
@@ -227,7 +226,7 @@ class _Pid1(Record):
     (`docker-entrypoint.sh`), and the shell (`/bin/sh -c`) that stays in front of it, if one does."""
     __slots__ = ("argv", "via", "under_shell")
 
-    def __init__(self, argv: list[Word], via: Optional[str] = None, under_shell: Optional[str] = None) -> None:
+    def __init__(self, argv: list[Word], via: str | None = None, under_shell: str | None = None) -> None:
         self.argv = argv  # never empty
         self.via = via
         self.under_shell = under_shell
@@ -238,7 +237,7 @@ class _Pid1(Record):
 
 
 def _started(ins: Instruction, stage: Stage, readings: ShellReadings,
-             arguments: Optional[Instruction] = None) -> Optional[_Pid1]:
+             arguments: Instruction | None = None) -> _Pid1 | None:
     """The program an ENTRYPOINT (given the exec-form CMD `arguments`) or CMD ends up running.
 
     A `sh -c` script (shell form, or exec form naming a shell) counts as the command ash
@@ -263,7 +262,7 @@ def _started(ins: Instruction, stage: Stage, readings: ShellReadings,
     return _Pid1(argv) if argv and argv[0].value else None
 
 
-def pid1_program(df: Dockerfile, stage: Stage, running: _Process, readings: ShellReadings) -> Optional[_Pid1]:
+def pid1_program(df: Dockerfile, stage: Stage, running: _Process, readings: ShellReadings) -> _Pid1 | None:
     """What runs as PID 1 in the end: through a shell that execs its command, and through
     an entrypoint script that hands over to its CMD (`exec "$@"`); None when that is the
     CMD a user of the image will give."""
@@ -311,7 +310,7 @@ def _handles_sigterm(df: Dockerfile, stage: Stage, pid1: _Pid1) -> bool:
     return _built_as(df, stage, pid1.word) is not None
 
 
-def _built_as(df: Dockerfile, stage: Stage, word: Word) -> Optional[str]:
+def _built_as(df: Dockerfile, stage: Stage, word: Word) -> str | None:
     """"go" / "dotnet" when the program is a file copied from a stage that builds such programs
     (the file itself, or a file inside a folder copied from there)."""
     if word.value.endswith(_SCRIPT_SUFFIXES):
@@ -333,7 +332,7 @@ def _built_as(df: Dockerfile, stage: Stage, word: Word) -> Optional[str]:
     return _built_here(stage, word)
 
 
-def _built_here(stage: Stage, word: Word) -> Optional[str]:
+def _built_here(stage: Stage, word: Word) -> str | None:
     """"go" / "dotnet" when a RUN of the stage builds the program itself (`go build -o NAME`)."""
     name = word.value.rsplit("/", 1)[-1]
     for _ins, command in (pair for current in stage.lineage() for pair in current.commands()):
@@ -348,7 +347,7 @@ def _built_here(stage: Stage, word: Word) -> Optional[str]:
     return None
 
 
-def _build_kind(command: Command) -> Optional[str]:
+def _build_kind(command: Command) -> str | None:
     """The kind of program (pid1.yaml `builders`) a command compiles, if any."""
     values = [word.value.rsplit("/", 1)[-1] for word in command.effective_argv()]
     pairs = {f"{first} {second}" for first, second in zip(values, values[1:])}  # also `godep go build`
@@ -367,7 +366,7 @@ def _program_paths(stage: Stage, name: str) -> list[str]:
     return [posixpath.join(folder, name) for folder in _path_dirs(stage)]
 
 
-def _stage_named(df: Dockerfile, name: str) -> Optional[Stage]:
+def _stage_named(df: Dockerfile, name: str) -> Stage | None:
     """The stage `COPY --from=NAME` names (by name or index); None for an image."""
     for stage in df.stages:
         if stage.name == name.lower() or name == str(stage.index):
@@ -375,7 +374,7 @@ def _stage_named(df: Dockerfile, name: str) -> Optional[Stage]:
     return None
 
 
-def _builder_kind(stage: Stage) -> Optional[str]:
+def _builder_kind(stage: Stage) -> str | None:
     for kind, builder in _pid1_data()["builders"].items():
         if stage.root.image.resolved and image_matches(stage.root.image, builder["images"]):
             return kind
@@ -492,7 +491,7 @@ def init_wrong_path(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
                          f"`{target}`", _path_fix(call.word, target))
 
 
-def _path_fix(word: Word, target: str) -> Optional[Fix]:
+def _path_fix(word: Word, target: str) -> Fix | None:
     if word.raw == json.dumps(word.value):  # an exec-form string without escapes
         replacement = json.dumps(target)
     elif word.raw == word.value and not word.expanded:
@@ -579,7 +578,7 @@ _STAYS_OTHER_SHELL = "not BusyBox ash"
 
 
 def _shell_stays(shell: str, script: SourceText, env: Mapping[str, str], stage: Stage,
-                 readings: ShellReadings) -> Optional[str]:
+                 readings: ShellReadings) -> str | None:
     """Why the shell running `script` (`sh -c`) stays PID 1 while its program runs (None: it execs it).
 
     Proven against a real BusyBox ash in the tests: ash (1.28+) execs the last simple command
@@ -616,7 +615,7 @@ def _top_level(commands: list[Command]) -> list[Command]:
     return [command for command in commands if command.depth == commands[0].depth] if commands else []
 
 
-def _needs_shell(ins: Instruction) -> Optional[str]:
+def _needs_shell(ins: Instruction) -> str | None:
     """The first thing in a shell form that only a shell does (`&&`, `$VAR`, `VAR=x`), if any."""
     top = _top_level(ins.commands)
     if len(top) > 1:
@@ -637,7 +636,7 @@ def _text_span(args: SourceText):
     return args.pos(first), args.end_pos(last)
 
 
-def _json_fix(written: str, start, end) -> Optional[Fix]:
+def _json_fix(written: str, start, end) -> Fix | None:
     """`['app', '--flag']` (quoted strings without escapes, separated by commas) as JSON."""
     if not _QUOTED_LIST.fullmatch(written):
         return None  # `["a" "b"]` (no commas) or escapes: no single meaning to restore
@@ -646,7 +645,7 @@ def _json_fix(written: str, start, end) -> Optional[Fix]:
     return Fix(f"write it as JSON {replacement}", (Edit(start, end, replacement),))
 
 
-def _exec_form_fix(ins: Instruction, start, end, safe: bool) -> Optional[Fix]:
+def _exec_form_fix(ins: Instruction, start, end, safe: bool) -> Fix | None:
     if len(ins.commands) != 1:
         return None
     command = ins.commands[0]

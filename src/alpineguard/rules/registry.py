@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Optional
 
 from ..lintcontext import FileContext
 from ..model import Dockerfile, Fix, Pos, Severity, Word
@@ -13,8 +12,8 @@ class Hit(Record, frozen=True):
     """What a rule function reports; the runner adds rule identity and path."""
     __slots__ = ("start", "end", "message", "fix", "severity")
 
-    def __init__(self, start: Pos, end: Pos, message: str, fix: Optional[Fix] = None,
-                 severity: Optional[Severity] = None) -> None:
+    def __init__(self, start: Pos, end: Pos, message: str, fix: Fix | None = None,
+                 severity: Severity | None = None) -> None:
         self.start = start
         self.end = end
         self.message = message
@@ -22,8 +21,8 @@ class Hit(Record, frozen=True):
         self.severity = severity  # for rules whose severity depends on the case
 
     @classmethod
-    def at(cls, word: Word, message: str, fix: Optional[Fix] = None,
-           severity: Optional[Severity] = None) -> "Hit":
+    def at(cls, word: Word, message: str, fix: Fix | None = None,
+           severity: Severity | None = None) -> "Hit":
         return cls(word.start, word.end, message, fix, severity)
 
 
@@ -42,7 +41,7 @@ class Rule(Record, frozen=True):
                  "family", "triggers")
 
     def __init__(self, id: str, name: str, severity: Severity, summary: str, rationale: str, bad: str = "",
-                 good: str = "", fix: str = "", fixes: str = "none", check: Optional[Check] = None,
+                 good: str = "", fix: str = "", fixes: str = "none", check: Check | None = None,
                  family: str = "", triggers: bool = False) -> None:
         if fixes not in FIXES:
             raise ValueError(f"{id}: fixes must be one of {', '.join(FIXES)}, not {fixes!r}")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Optional
 
 from ..images import image_matches
 from ..knowledge import load_data
@@ -153,7 +152,7 @@ def _command_start(tokens: list[Token], index: int) -> bool:
     return before.kind == "word" and before.text in _COMMAND_START_WORDS  # as written: unquoted
 
 
-def _adjacent(first: Token, second: Optional[Token]) -> bool:
+def _adjacent(first: Token, second: Token | None) -> bool:
     return second is not None and second.index == first.index + len(first.text)
 
 
@@ -279,7 +278,7 @@ def bashism_in_busybox_sh(df: Dockerfile, ctx: FileContext) -> Iterator[Hit]:
 
 # --- AG502 ---------------------------------------------------------------------------
 
-def _has_shell(stage: Stage, shell: str, before: Instruction, before_command: Optional[Command] = None) -> bool:
+def _has_shell(stage: Stage, shell: str, before: Instruction, before_command: Command | None = None) -> bool:
     known = _userland()["shells"][shell]
     if image_matches(stage.root.image, known["images"]):
         return True
@@ -344,7 +343,7 @@ _GROUPADD_OPTIONS = {
 _BUSYBOX_EQUIVALENT = {"useradd": ("adduser -D", _USERADD_OPTIONS), "groupadd": ("addgroup", _GROUPADD_OPTIONS)}
 
 
-def _translated(argv: list[Word], options: dict) -> Optional[list[str]]:
+def _translated(argv: list[Word], options: dict) -> list[str] | None:
     """The arguments rewritten for BusyBox, or None when an option has no plain equivalent."""
     out: list[str] = []
     operands: list[str] = []
@@ -379,7 +378,7 @@ def _verbatim(df: Dockerfile, word: Word) -> bool:
     return line == end_line and 0 < line <= len(df.lines) and df.lines[line - 1][col - 1:end_col - 1] == word.raw
 
 
-def _busybox_fix(df: Dockerfile, command: Command, argv: list[Word]) -> Optional[Fix]:
+def _busybox_fix(df: Dockerfile, command: Command, argv: list[Word]) -> Fix | None:
     program = command.name
     if program not in _BUSYBOX_EQUIVALENT or command.interpreter == "exec":
         return None
