@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
@@ -113,6 +114,32 @@ def run_module(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | No
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "alpineguard", *args], cwd=cwd, input=stdin,
                           capture_output=True, env=full_env, timeout=120)
+
+
+def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None):
+    """`alpineguard ARGS` as `run_module` runs it, but by `cli.main` in this process, for the
+    tests of what the command line does rather than of how the program starts: from `cwd`,
+    with `env` added to the environment and `stdin` as standard input; the answer is the
+    same `CompletedProcess` (bytes), its status what the program would exit with."""
+    from alpineguard.cli import main
+    streams = [io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", write_through=True)
+               for data in (stdin or b"", b"", b"")]
+    saved = (sys.stdin, sys.stdout, sys.stderr, dict(os.environ), os.getcwd())
+    sys.stdin, sys.stdout, sys.stderr = streams
+    os.environ.update(env or {})
+    try:
+        os.chdir(cwd)
+        try:
+            status = main(list(args))
+        except SystemExit as leaving:  # argparse leaves this way
+            status = leaving.code if isinstance(leaving.code, int) else 2
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved[:3]
+        os.environ.clear()
+        os.environ.update(saved[3])
+        os.chdir(saved[4])
+    return subprocess.CompletedProcess(["alpineguard", *args], status, streams[1].buffer.getvalue(),
+                                       streams[2].buffer.getvalue())
 
 
 def debian_program(name: str, package: str) -> str:

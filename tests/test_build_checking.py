@@ -8,7 +8,7 @@ import os
 import textwrap
 
 import pytest
-from conftest import AS_OF, run_module
+from conftest import AS_OF, run_cli
 
 from alpineguard.config import Settings
 from alpineguard.runner import lint
@@ -278,20 +278,20 @@ def test_cli_switches_config_keys_and_exit_status(repo):
           new:
             build: ..
     """)
-    assert run_module("--as-of", "2026-11-26", cwd=repo).returncode == 0  # stack.yml is no default name
-    named = run_module("--as-of", "2026-11-26", "--compose", "deploy/stack.yml", "--format", "json", cwd=repo)
+    assert run_cli("--as-of", "2026-11-26", cwd=repo).returncode == 0  # stack.yml is no default name
+    named = run_cli("--as-of", "2026-11-26", "--compose", "deploy/stack.yml", "--format", "json", cwd=repo)
     assert named.returncode == 1, named.stderr
     (finding,) = json.loads(named.stdout)["findings"]
     assert finding["rule"] == "AG202" and finding["message"].endswith(
         f"(service `app` in {os.path.join('deploy', 'stack.yml')}:3)")
-    off = run_module("--as-of", "2026-11-26", "--compose", "deploy/stack.yml", "--no-build-definitions", cwd=repo)
+    off = run_cli("--as-of", "2026-11-26", "--compose", "deploy/stack.yml", "--no-build-definitions", cwd=repo)
     assert off.returncode == 0, off.stdout
     write(repo, ".alpineguard.yaml", "compose-files: [deploy/stack.yml]\ncompose-profiles: [other]\n")
-    assert run_module("--as-of", "2026-11-26", cwd=repo / "deploy").returncode == 0  # `app` is not in the profile
+    assert run_cli("--as-of", "2026-11-26", cwd=repo / "deploy").returncode == 0  # `app` is not in the profile
     write(repo, ".alpineguard.yaml", "compose-files: [deploy/stack.yml]\ncompose-profiles: old\n")
-    assert run_module("--as-of", "2026-11-26", cwd=repo).returncode == 1
+    assert run_cli("--as-of", "2026-11-26", cwd=repo).returncode == 1
     write(repo, ".alpineguard.yaml", "compose-files: [deploy/stack.yml]\nbuild-definitions: false\n")
-    assert run_module("--as-of", "2026-11-26", cwd=repo).returncode == 0
+    assert run_cli("--as-of", "2026-11-26", cwd=repo).returncode == 0
 
 
 # A run in a fresh interpreter, then the parsers it loaded (main returns; entry would leave at once).

@@ -1,6 +1,6 @@
 """`--changed`: the files of a commit in, the Dockerfiles to check out."""
 from alpineguard.changed import copied_context_files, copies_any, dockerfiles_for_changes
-from conftest import run_module
+from conftest import run_cli
 from deps_helpers import build_context
 
 BAD = "FROM alpine:3.24\nRUN apk add curl\n"
@@ -17,7 +17,7 @@ def test_cli_checks_changed_dockerfiles_and_never_parses_other_files(tmp_path):
     (tmp_path / "requirements.txt").write_text("flask==3.0\n")  # as a Dockerfile: AG001
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "Dockerfile").write_text(BAD)  # not changed: not checked
-    result = run_module("--changed", "--as-of", "2026-11-26", "Containerfile.dev", "requirements.txt",
+    result = run_cli("--changed", "--as-of", "2026-11-26", "Containerfile.dev", "requirements.txt",
                         cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout.decode().splitlines() == [
@@ -28,7 +28,7 @@ def test_cli_checks_changed_dockerfiles_and_never_parses_other_files(tmp_path):
 
 def test_cli_changed_without_dockerfiles_checks_nothing(tmp_path):
     (tmp_path / "Dockerfile").write_text(BAD)  # present, but not among the changed files
-    result = run_module("--changed", "README.md", cwd=tmp_path)
+    result = run_cli("--changed", "README.md", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
 
@@ -37,7 +37,7 @@ def test_cli_changed_fix_rewrites_only_the_changed_dockerfiles(tmp_path):
     (tmp_path / "Dockerfile").write_text(BAD)
     (tmp_path / "requirements.txt").write_text("RUN apk add curl\n")
     (tmp_path / "web.Dockerfile").write_text(BAD)  # not changed: left alone
-    result = run_module("--changed", "--fix", "--as-of", "2026-11-26", "Dockerfile", "requirements.txt",
+    result = run_cli("--changed", "--fix", "--as-of", "2026-11-26", "Dockerfile", "requirements.txt",
                         cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "Dockerfile").read_text() == "FROM alpine:3.24\nRUN apk add --no-cache curl\n"
@@ -99,7 +99,7 @@ def test_context_folder_and_config_excludes(tmp_path, monkeypatch):
 def test_cli_checks_the_dockerfile_a_changed_requirement_file_feeds(tmp_path):
     _tree(tmp_path, {"requirements.txt": "flask==3.0.3\n", "svc/Dockerfile": COPIES_REQUIREMENTS,
                      "svc/requirements.txt": "flask==3.0.3\n", "Dockerfile": CLEAN_COPY})
-    result = run_module("--changed", "--as-of", "2026-11-26", "svc/requirements.txt", cwd=tmp_path)
+    result = run_cli("--changed", "--as-of", "2026-11-26", "svc/requirements.txt", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert [line.split(" ")[0] for line in result.stdout.decode().splitlines()] == ["svc/Dockerfile:3:5:"]
 
@@ -131,7 +131,7 @@ def test_a_changed_compose_file_checks_the_dockerfiles_of_its_changed_builds(tmp
                        "  api: {build: {context: api, args: {ALPINE_VERSION: '3.16'}}}\n"  # changed
                        "  web: {build: web}\n"  # unchanged
                        "  docs: {build: docs}\n")  # new
-    result = run_module("--changed", "--as-of", "2026-11-26", "compose.yaml", cwd=tmp_path)
+    result = run_cli("--changed", "--as-of", "2026-11-26", "compose.yaml", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout.decode().splitlines() == [
         "api/Dockerfile:2:6: warning AG202 [alpine-release-eol] Alpine 3.16 (`alpine:3.16`) reached end of "
@@ -141,7 +141,7 @@ def test_a_changed_compose_file_checks_the_dockerfiles_of_its_changed_builds(tmp
 
 def test_a_broken_changed_compose_file_is_reported_even_when_it_names_no_dockerfile(tmp_path):
     (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build: .\n   oops: [\n")
-    result = run_module("--changed", "compose.yaml", cwd=tmp_path)
+    result = run_cli("--changed", "compose.yaml", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout.decode().startswith("compose.yaml:4:")
     assert "AG004" in result.stdout.decode()
@@ -150,10 +150,10 @@ def test_a_broken_changed_compose_file_is_reported_even_when_it_names_no_dockerf
 def test_a_changed_bake_file_outside_git_counts_every_build_as_changed(tmp_path):
     (tmp_path / "Dockerfile").write_text(RELEASE_ARG)
     (tmp_path / "docker-bake.hcl").write_text('target "app" {\n  args = { ALPINE_VERSION = "3.17" }\n}\n')
-    result = run_module("--changed", "--as-of", "2026-11-26", "docker-bake.hcl", cwd=tmp_path)
+    result = run_cli("--changed", "--as-of", "2026-11-26", "docker-bake.hcl", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "(bake target `app` in docker-bake.hcl:1)" in result.stdout.decode()
-    off = run_module("--changed", "--no-build-definitions", "docker-bake.hcl", cwd=tmp_path)
+    off = run_cli("--changed", "--no-build-definitions", "docker-bake.hcl", cwd=tmp_path)
     assert off.returncode == 0 and off.stdout == b""
 
 

@@ -8,7 +8,7 @@ import pickle
 import textwrap
 
 import pytest
-from conftest import run_module
+from conftest import run_cli
 
 from alpineguard.cli import build_parser, settings_from
 from alpineguard.config import ConfigError, Settings, build_settings, glob_matches, load_config
@@ -109,10 +109,10 @@ def test_command_line_wins_and_mappings_merge(repo):
         fail-level: error
         build-args: {A: file, B: file}
     """)
-    result = run_module("--format", "json", "--ignore", "AG2", "Dockerfile", cwd=repo)
+    result = run_cli("--format", "json", "--ignore", "AG2", "Dockerfile", cwd=repo)
     assert findings(result) == [("AG101", "Dockerfile", "warning"), ("AG104", "Dockerfile", "warning")]
     assert result.returncode == 0  # fail-level error from the file still applies
-    assert run_module("--fail-level", "warning", "-q", "Dockerfile", cwd=repo).returncode == 1
+    assert run_cli("--fail-level", "warning", "-q", "Dockerfile", cwd=repo).returncode == 1
     args = build_settings({"build_args": {"B": "cli"}}, load_config(cwd=str(repo))).build_args
     assert args == {"A": "file", "B": "cli"}
 
@@ -146,7 +146,7 @@ def test_explicit_config_file(repo, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("cfg")
     write(elsewhere, "strict.yaml", "severity: {AG104: error}\nselect: [AG104]\n")
     write(repo, ".alpineguard.yaml", "select: [AG101]\n")
-    result = run_module("--format", "json", "--config", str(elsewhere / "strict.yaml"), "Dockerfile", cwd=repo)
+    result = run_cli("--format", "json", "--config", str(elsewhere / "strict.yaml"), "Dockerfile", cwd=repo)
     assert findings(result) == [("AG104", "Dockerfile", "error")]
 
 
@@ -161,12 +161,12 @@ def test_overrides_apply_by_path_below_the_command_line(repo):
     """)
     write(repo, "legacy/a/Dockerfile", LEAKY)
     write(repo, "services/api/Dockerfile.prod", LEAKY)
-    result = run_module("--format", "json", ".", cwd=repo)
+    result = run_cli("--format", "json", ".", cwd=repo)
     assert findings(result) == [
         ("AG101", "Dockerfile", "warning"), ("AG104", "Dockerfile", "warning"),
         ("AG104", "legacy/a/Dockerfile", "warning"),
         ("AG101", "services/api/Dockerfile.prod", "warning"), ("AG104", "services/api/Dockerfile.prod", "style")]
-    result = run_module("--format", "json", "--ignore", "AG104", "legacy", cwd=repo)
+    result = run_cli("--format", "json", "--ignore", "AG104", "legacy", cwd=repo)
     assert findings(result) == [("AG101", "legacy/a/Dockerfile", "warning")]  # --ignore replaces the override's
 
 
@@ -176,9 +176,9 @@ def test_exclude_globs_skip_files_found_in_folders(repo):
                  "app/test.dev.Dockerfile"):
         write(repo, name, LEAKY)
     (repo / "app").mkdir(exist_ok=True)
-    result = run_module("--format", "json", "--select", "AG101", ".", cwd=repo / "app")
+    result = run_cli("--format", "json", "--select", "AG101", ".", cwd=repo / "app")
     assert [path for _, path, _ in findings(result)] == ["third_party/lib/Dockerfile"]
-    result = run_module("--format", "json", "--select", "AG101", ".", cwd=repo)
+    result = run_cli("--format", "json", "--select", "AG101", ".", cwd=repo)
     assert [path for _, path, _ in findings(result)] == ["Dockerfile", "app/third_party/lib/Dockerfile"]
 
 
@@ -214,7 +214,7 @@ def test_glob_matching_is_gitignore_like():
 ])
 def test_config_errors_name_the_key_and_the_file_and_exit_2(repo, text, message):
     write(repo, ".alpineguard.yaml", text)
-    result = run_module("Dockerfile", cwd=repo)
+    result = run_cli("Dockerfile", cwd=repo)
     stderr = result.stderr.decode()
     assert result.returncode == 2 and result.stdout == b""
     assert stderr.startswith("alpineguard: error: .alpineguard.yaml: "), stderr
@@ -223,7 +223,7 @@ def test_config_errors_name_the_key_and_the_file_and_exit_2(repo, text, message)
 
 def test_pyproject_errors_name_the_table(repo):
     write(repo, "pyproject.toml", "[tool.alpineguard]\nignore = 'AG101'\nextra = 1\n")
-    result = run_module("Dockerfile", cwd=repo)
+    result = run_cli("Dockerfile", cwd=repo)
     assert result.returncode == 2
     assert result.stderr.decode() == ("alpineguard: error: pyproject.toml [tool.alpineguard]: unknown key `extra`"
                                       " (known: select, ignore, severity, fail-level, alpine-images, glibc-images,"
@@ -231,17 +231,17 @@ def test_pyproject_errors_name_the_table(repo):
                                       " max-file-size, exclude, build-definitions, compose-files, bake-files,"
                                       " compose-profiles, repository, overrides)\n")
     write(repo, "pyproject.toml", "[tool.alpineguard\n")
-    assert b"pyproject.toml: not valid TOML" in run_module("Dockerfile", cwd=repo).stderr
+    assert b"pyproject.toml: not valid TOML" in run_cli("Dockerfile", cwd=repo).stderr
 
 
 def test_missing_or_unreadable_explicit_config(repo):
-    result = run_module("--config", "nope.yaml", "Dockerfile", cwd=repo)
+    result = run_cli("--config", "nope.yaml", "Dockerfile", cwd=repo)
     assert (result.returncode, result.stderr) == (2, b"alpineguard: error: nope.yaml: config file not found\n")
     write(repo, "other.toml", "[project]\n")
-    result = run_module("--config", "other.toml", "Dockerfile", cwd=repo)
+    result = run_cli("--config", "other.toml", "Dockerfile", cwd=repo)
     assert result.stderr == b"alpineguard: error: other.toml: no [tool.alpineguard] table\n"
     (repo / "bad.yaml").write_bytes(b"select: [\xff]\n")
-    assert run_module("--config", "bad.yaml", cwd=repo).stderr == b"alpineguard: error: bad.yaml: not UTF-8 text\n"
+    assert run_cli("--config", "bad.yaml", cwd=repo).stderr == b"alpineguard: error: bad.yaml: not UTF-8 text\n"
 
 
 def test_an_empty_config_is_the_defaults(repo):
@@ -265,8 +265,8 @@ def test_offline_flag_beats_online_in_the_file(repo, monkeypatch):
 
 def test_no_inline_ignores_on_the_command_line(repo):
     write(repo, "Dockerfile", "FROM alpine:3.21\n# alpineguard: ignore=AG101\nRUN apk add curl\n")
-    assert findings(run_module("--format", "json", "--select", "AG101", "Dockerfile", cwd=repo)) == []
-    result = run_module("--format", "json", "--select", "AG101", "--no-inline-ignores", "Dockerfile", cwd=repo)
+    assert findings(run_cli("--format", "json", "--select", "AG101", "Dockerfile", cwd=repo)) == []
+    result = run_cli("--format", "json", "--select", "AG101", "--no-inline-ignores", "Dockerfile", cwd=repo)
     assert findings(result) == [("AG101", "Dockerfile", "warning")]
 
 

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import REPO, run_module
+from conftest import REPO, run_cli
 
 from alpineguard import docs
 from alpineguard.rules import REGISTRY, all_rules
@@ -55,15 +55,15 @@ def test_every_rule_page_carries_the_registry_text():
 
 def test_explain_and_list_rules_read_the_registry():
     rule = REGISTRY["AG104"]
-    explained = run_module("--explain", "ag104", cwd=REPO)
+    explained = run_cli("--explain", "ag104", cwd=REPO)
     assert explained.returncode == 0
     text = explained.stdout.decode()
     assert text.startswith(f"AG104 {rule.name} (warning)") and rule.rationale in text and rule.fix in text
     assert "Does not check `ONBUILD` triggers" in text
-    assert "Also checks `ONBUILD` triggers" in run_module("--explain", "AG101", cwd=REPO).stdout.decode()
-    listed = run_module("--list-rules", cwd=REPO).stdout.decode().splitlines()
+    assert "Also checks `ONBUILD` triggers" in run_cli("--explain", "AG101", cwd=REPO).stdout.decode()
+    listed = run_cli("--list-rules", cwd=REPO).stdout.decode().splitlines()
     assert [line.split()[0] for line in listed] == sorted(REGISTRY)
-    assert run_module("--explain", "AG999", cwd=REPO).returncode == 2
+    assert run_cli("--explain", "AG999", cwd=REPO).returncode == 2
 
 
 def test_readme_rule_table_lists_every_rule_as_registered():

@@ -265,17 +265,17 @@ def test_repository_read_from_the_checkout_and_its_worktrees(tmp_path):
 
 
 def test_repository_on_the_command_line_and_in_the_config(tmp_path):
-    from conftest import run_module
+    from conftest import run_cli
     (tmp_path / "Dockerfile").write_text("FROM myorg/base:alpine\n")
-    done = run_module("--select", "AG201", "--repository", "myorg", "Dockerfile", cwd=tmp_path)
+    done = run_cli("--select", "AG201", "--repository", "myorg", "Dockerfile", cwd=tmp_path)
     assert done.returncode == 2 and b"--repository takes OWNER/NAME, got 'myorg'" in done.stderr
-    assert run_module("--select", "AG201", "Dockerfile", cwd=tmp_path).returncode == 1
-    assert run_module("--select", "AG201", "--repository", "myorg/images", "Dockerfile",
+    assert run_cli("--select", "AG201", "Dockerfile", cwd=tmp_path).returncode == 1
+    assert run_cli("--select", "AG201", "--repository", "myorg/images", "Dockerfile",
                       cwd=tmp_path).returncode == 0
     (tmp_path / ".alpineguard.yaml").write_text("repository: myorg/images\n")
-    assert run_module("--select", "AG201", "Dockerfile", cwd=tmp_path).returncode == 0
+    assert run_cli("--select", "AG201", "Dockerfile", cwd=tmp_path).returncode == 0
     (tmp_path / ".alpineguard.yaml").write_text("repository: [myorg]\n")
-    done = run_module("--select", "AG201", "Dockerfile", cwd=tmp_path)
+    done = run_cli("--select", "AG201", "Dockerfile", cwd=tmp_path)
     assert done.returncode == 2 and b"`repository` must be a repository as OWNER/NAME" in done.stderr
 def test_eol_release_split_by_a_line_continuation_points_at_the_whole_image():
     text = "FROM alpine:3\\\n.18\nRUN true\n"
