@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,16 +53,40 @@ def github_patch(repo: Path, base: str, head: str, *paths: str) -> Optional[str]
     return diff[diff.index("@@"):].rstrip("\n") if "@@" in diff else None
 
 
-class Run:
-    def __init__(self, tmp_path: Path, fake: FakeGitHub):
-        self.tmp, self.fake = tmp_path, fake
-        self.repo = tmp_path / "workspace"
+def changed_files(repo: Path, base: str, head: str) -> list[tuple[str, Optional[str], str, Optional[str]]]:
+    """(path, patch, status, previous path) of each file GitHub lists as changed from base to head."""
+    listing = []
+    for name in git(repo, "diff", "-M", "--name-status", base, head).splitlines():
+        status, *paths = name.split("\t")
+        listing.append((paths[-1], github_patch(repo, base, head, *paths),
+                        {"A": "added", "M": "modified", "D": "removed", "R": "renamed"}[status[0]],
+                        paths[0] if len(paths) == 2 else None))
+    return listing
+
+
+class PullRequestRepository:
+    """The workspace every Action test starts from, made once and copied for each: BASE
+    committed on main, HEAD committed on it, and what GitHub lists as changed."""
+
+    def __init__(self, folder: Path):
+        self.repo = folder / "workspace"
         self.repo.mkdir()
         git(self.repo, "init", "-q", "-b", "main")
         self.base = commit(self.repo, BASE, "base")
-        self.head = ""
-        self.fake.base_sha = self.base
-        self.head = ""
+        self.head = commit(self.repo, HEAD, "change")
+        self.listing = changed_files(self.repo, self.base, self.head)
+
+
+class Run:
+    def __init__(self, tmp_path: Path, fake: FakeGitHub, start: PullRequestRepository):
+        self.tmp, self.fake = tmp_path, fake
+        self.repo = tmp_path / "workspace"
+        shutil.copytree(start.repo, self.repo, symlinks=True)
+        self.base, self.head = start.base, start.head
+        self.fake.base_sha, self.fake.head_sha = start.base, start.head
+        self.fake.files = []
+        for path, patch, status, previous in start.listing:
+            self.fake.add_file(path, patch, status, previous=previous)
         self.inputs: dict[str, str] = {"online": "false"}  # hermetic: the registries are not under test here
         self.event_name = "pull_request"
         self.head_repo = "octo-org/service"
@@ -79,11 +104,8 @@ class Run:
         self.head = commit(self.repo, files, message)
         self.fake.head_sha = self.head
         self.fake.files = []
-        for name in git(self.repo, "diff", "-M", "--name-status", self.base, self.head).splitlines():
-            status, *paths = name.split("\t")
-            self.fake.add_file(paths[-1], github_patch(self.repo, self.base, self.head, *paths),
-                               {"A": "added", "M": "modified", "D": "removed", "R": "renamed"}[status[0]],
-                               previous=paths[0] if len(paths) == 2 else None)
+        for path, patch, status, previous in changed_files(self.repo, self.base, self.head):
+            self.fake.add_file(path, patch, status, previous=previous)
         return self.head
 
     def shallow_checkout(self, commit_id: str, depth: Optional[int] = 1) -> Path:
@@ -197,11 +219,14 @@ def fake():
     server.close()
 
 
+@pytest.fixture(scope="session")
+def pull_request_repository(tmp_path_factory) -> PullRequestRepository:
+    return PullRequestRepository(tmp_path_factory.mktemp("pull-request"))
+
+
 @pytest.fixture
-def run(tmp_path, fake):
-    action = Run(tmp_path, fake)
-    action.push_head(HEAD)
-    return action
+def run(tmp_path, fake, pull_request_repository):
+    return Run(tmp_path, fake, pull_request_repository)
 
 
 def markers(fake: FakeGitHub) -> list[str]:

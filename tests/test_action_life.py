@@ -10,7 +10,8 @@ import subprocess
 
 from alpineguard.action.main import Console
 from github_fake import Fault
-from test_action_e2e import BASE, HEAD, commit, fake, git, markers, run  # noqa: F401 (fixtures)
+from test_action_e2e import BASE, HEAD, commit, git, markers
+from test_action_e2e import fake, pull_request_repository, run  # noqa: F401 (fixtures)
 
 LEGACY = "FROM alpine:3.22\nRUN apk add --no-cache git\nRUN apk add curl\n"  # AG101 on line 3, untouched
 CHANGED = "FROM alpine:3.22\nRUN apk add --no-cache git jq\nRUN apk add curl\n"
