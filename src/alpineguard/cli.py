@@ -38,16 +38,18 @@ def _help_width() -> int:
     return max(int(columns) - 2, 20)
 
 
-def _help_formatter(prog: str) -> argparse.HelpFormatter:
+def _help_formatter(width: int):
     # argparse makes a formatter for each option it adds; with no width given, each one
     # imports shutil and asks the terminal again, a noticeable share of start-up time.
-    return argparse.HelpFormatter(prog, width=_help_width())
+    def formatter(prog: str) -> argparse.HelpFormatter:
+        return argparse.HelpFormatter(prog, width=width)
+    return formatter
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .report import FORMATS
     parser = _Parser(prog="alpineguard", description="Find Alpine and musl pitfalls in Dockerfiles.",
-                     formatter_class=_help_formatter)
+                     formatter_class=_help_formatter(_help_width()))
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="Dockerfiles or folders to search (default: .); - reads standard input")
     parser.add_argument("--format", choices=FORMATS, default="text")
