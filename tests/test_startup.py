@@ -139,3 +139,17 @@ def test_a_file_loads_the_families_of_the_programs_it_runs(tmp_path):
     assert not {"alpineguard.rules.apk", "alpineguard.rules.downloads"} & bare
     pip = _modules_after_checking(tmp_path, "FROM python:3.12-alpine3.22\nRUN pip install numpy\n")
     assert "alpineguard.rules.deps_python" in pip and not {"alpineguard.rules.deps_node", "alpineguard.rules.deps_go"} & pip
+
+
+def test_an_edited_data_file_is_read_again(tmp_path, monkeypatch):
+    # the cache is keyed by the version and the file's size and mtime, not its bytes
+    monkeypatch.setenv("ALPINEGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(knowledge, "_HERE", str(tmp_path))
+    data = tmp_path / "facts.yaml"
+    data.write_text("answer: 41\n")
+    assert knowledge.load_data("facts.yaml")["answer"] == 41
+    assert knowledge.load_data("facts.yaml")["answer"] == 41  # from the cache
+    data.write_text("answer: 42\n")  # the same size
+    stat = data.stat()
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert knowledge.load_data("facts.yaml")["answer"] == 42

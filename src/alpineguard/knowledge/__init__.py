@@ -2,10 +2,11 @@
 
 The YAML files are the source of truth. Importing a YAML parser costs more start-up
 time than checking a Dockerfile, so each file's parsed content is also kept as JSON in
-the user's cache folder, keyed by the YAML file's size and modification time (as Python
-keys its bytecode cache: reading and hashing the largest file would cost half a
-millisecond on every run): a changed file is parsed again, and a cache that cannot be
-read or written is simply not used.
+the user's cache folder, keyed by the package version and the YAML file's size and
+modification time (as Python keys its bytecode cache: reading and hashing the largest
+file would cost half a millisecond on every run; the version guards against installers
+that give every release's files the same timestamp): a changed file is parsed again, and
+a cache that cannot be read or written is simply not used.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from functools import lru_cache
 from collections.abc import Mapping
 
 
+from .. import __version__
 from ..record import Record
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -110,7 +112,7 @@ def _read_yaml_through_cache(name: str, suffix: str, read_cache, write_cache):
     source = os.path.join(_HERE, name)
     stat = os.stat(source)
     cached = os.path.join(cache_dir(), "knowledge",
-                          f"{name}.{_CACHE_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}.{suffix}")
+                          f"{name}.{_CACHE_FORMAT}-{__version__}-{stat.st_size}-{stat.st_mtime_ns}.{suffix}")
     try:
         return read_cache(cached)
     except (OSError, ValueError, TypeError, KeyError):  # missing, or damaged: parse the YAML again
