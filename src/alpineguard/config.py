@@ -27,7 +27,13 @@ def _read_only(mapping: Mapping | None) -> Mapping:
 
 class Settings(Record):
     """Everything one run (or one file, after per-path overrides) is checked with; read-only
-    once made, its mappings too: a run's files, builds and worker processes share it."""
+    once made, its mappings too: a run's files, builds and worker processes share it.
+
+    `fail_level` None: never fail. `exclude`: globs skipped when searching folders.
+    `named_contexts`: from a build definition. `build_definitions`: read compose and bake
+    files; `compose_files`: named ones (default: found as docker compose does);
+    `compose_profiles` empty: every service. `repository`: owner/name the files belong to
+    (None: their checkout's git remote). `debug`: internal errors carry their traceback."""
     __slots__ = ("select", "ignore", "severity", "fail_level", "build_args", "target", "platforms", "as_of",
                  "context", "online", "alpine_images", "glibc_images", "init_images", "require_init",
                  "max_file_size", "inline_ignores", "exclude", "named_contexts", "build_definitions", "compose_files",
