@@ -155,6 +155,21 @@ def test_glibc_only_prebuilds_per_readme_are_reported(tmp_path):
     assert [f.rule for f in findings] == ["AG403"] * 3
 
 
+def test_untagged_glibc_prebuilds_compile_and_glibc_only_platform_packages_are_reported(tmp_path):
+    """Facts read from the tarballs (tools/audit_npm.py): node-gyp-build loads an untagged
+    prebuild on musl, fails on a glibc one and compiles; a platform package linked
+    against glibc only does not load."""
+    both = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install leveldown@6.1.1 bufferutil@4.1.0 "
+                                  "tree-sitter@0.25.1 @lydell/node-pty@1.1.0\n")
+    assert sorted((f.rule, f.message.split(" ")[0]) for f in both) == [
+        ("AG402", "@lydell/node-pty@1.1.0"), ("AG403", "bufferutil@4.1.0"), ("AG403", "leveldown@6.1.1"),
+        ("AG403", "tree-sitter@0.25.1")]
+    assert " on arm64," in next(f.message for f in both if f.message.startswith("leveldown"))
+    amd64 = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install leveldown@6.1.1 classic-level@3.0.0 "
+                                   "lmdb@3.5.6 msgpackr-extract@3.0.7\n", platforms=("linux/amd64",))
+    assert amd64 == []  # musl prebuilds for x64; lmdb and msgpackr-extract ship musl builds
+
+
 def test_prerelease_version_is_kept_whole(tmp_path):
     # bcrypt 6 ships musl prebuilds; a 6.0.0 pre-release is older than 6.0.0 and falls in the 4.x-5.x range
     findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install bcrypt@6.0.0-beta.17\n",

@@ -70,6 +70,8 @@ SUMMARY_WORDS = re.compile(r"\b(native|bindings?|addons?|n-?api|node-gyp|prebuil
 AGES_YEARS = (2.5, 3.75)
 CPUS = ("x64", "arm64")
 NODE_IMAGE = "node:22-alpine3.22"
+CPU_IN_NAME = re.compile(r"x64|x86|ia32|amd64|arm|aarch64|riscv|ppc|s390|loong|mips|wasm")
+CPU_NAMES = {"x64": re.compile(r"x64|x86[-_]64|amd64"), "arm64": re.compile(r"arm64|aarch64")}
 GLIBC_NEEDED = re.compile(r"\[libc\.so\.6\]|ld-linux[-\w.]*\.so\.\d")
 MUSL_NEEDED = re.compile(r"\[libc\.so\]|libc\.musl-[\w.]+|ld-musl-[\w.]+")  # musl's soname is libc.so
 
@@ -78,7 +80,8 @@ def npm(*args: str, timeout: float = 120) -> str:
     done = subprocess.run(["npm", *args], capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
-        raise RuntimeError(f"npm {' '.join(args[:2])}: {(done.stdout + done.stderr).strip().splitlines()[-1:]}")
+        said = [line for line in (done.stdout + done.stderr).splitlines() if "error" in line.lower()]
+        raise RuntimeError(f"npm {' '.join(args[:2])}: {said[1] if len(said) > 1 else said[:1]}")
     return done.stdout
 
 
@@ -161,8 +164,8 @@ def platform_verdict(record: dict, cpu: str) -> tuple[str, str]:
     """(verdict, why) for linux/<cpu> on musl from the platform packages."""
     candidates = []
     for name, spec in (record.get("optionalDependencies") or {}).items():
-        if "linux" not in name:
-            continue
+        if "linux" not in name or (CPU_IN_NAME.search(name) and not CPU_NAMES[cpu].search(name)):
+            continue  # for another OS or another architecture
         try:
             info = view(f"{name}@{spec}")
         except (RuntimeError, ValueError) as error:  # not served here: nothing can be said
