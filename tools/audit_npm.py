@@ -11,7 +11,8 @@ Packages (the rule is fixed here, before any result is seen):
   script (preinstall/install/postinstall), a binding.gyp (`gypfile`) or platform packages
   (optionalDependencies naming linux), and is not itself a platform package (no `os`,
   `cpu` or `libc` of its own: such a package is a part that npm installs through another);
-  CHOSEN left out; the first 30 (`--skip 30`: the next 30, a further sample). (A first draw without the platform-package exclusion
+  CHOSEN left out; the first 30 (`--skip 30`: the next 30, a further sample;
+  `--ranks-between 20001-60000`: a third one). (A first draw without the platform-package exclusion
   drew 11 of sharp's platform packages; it was discarded, see docs/accuracy.md.)
 Versions: the latest release (`dist-tags.latest`), and the newest releases published at
 least 2.5 and 3.75 years before today (skipped when there is none that old); prereleases
@@ -315,11 +316,11 @@ def run_alpineguard(cases: list[dict], online: bool, cache: str) -> dict[str, st
     return answers
 
 
-def drawn_packages(ranks: str, skip: int = 0) -> list[str]:
+def drawn_packages(ranks: str, skip: int = 0, first_rank: int = 1, last_rank: int = RANK_LIMIT) -> list[str]:
     with open(ranks, encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle, delimiter="\t") if row.get("downloads_a_month", "").isdigit()]
     rows.sort(key=lambda row: -int(row["downloads_a_month"]))
-    candidates = [row["name"] for row in rows[:RANK_LIMIT]
+    candidates = [row["name"] for row in rows[first_rank - 1:last_rank]
                   if row["name"] not in CHOSEN and SUMMARY_WORDS.search(row.get(next(k for k in row if
                                                                                   k.startswith("summary"))) or "")]
     drawn: list[str] = []
@@ -338,9 +339,12 @@ def main() -> int:
     parser.add_argument("--out", help="write every case as JSON")
     parser.add_argument("--skip", type=int, default=0,
                         help="a further sample: skip this many qualifying packages of the walk (and the chosen ones)")
+    parser.add_argument("--ranks-between", default=f"1-{RANK_LIMIT}", metavar="FIRST-LAST",
+                        help="walk these download ranks (another range: a further sample, without the chosen ones)")
     args = parser.parse_args()
-    drawn = drawn_packages(args.ranks, args.skip)
-    chosen = [] if args.skip else CHOSEN
+    first_rank, last_rank = (int(n) for n in args.ranks_between.split("-"))
+    drawn = drawn_packages(args.ranks, args.skip, first_rank, last_rank)
+    chosen = [] if args.skip or first_rank > 1 else CHOSEN
     today = dt.date.today()
     cases = []
     for group, names in (("chosen", chosen), ("drawn", drawn)):
