@@ -37,7 +37,11 @@ configuration (`npm view`, `npm pack`), never from alpineguard's data or code:
    musl (tags in the file names; an untagged prebuild matches any libc): the prebuild it
    picks loads unless it is linked against glibc; then it fails to load in node-gyp-build's
    install step, which runs `node-gyp rebuild` (AG403), as it does with no prebuild.
-4. No install script, no binding.gyp, no platform package: pure JavaScript (no finding).
+4. No install script, no `gypfile` and no platform package: the tarball decides. A
+   binding.gyp at its root (and no `gypfile: false`) makes npm run `node-gyp rebuild`
+   (AG403); no native file at all is pure JavaScript (no finding); prebuilds shipped as
+   they are (`prebuilds/linux-<cpu>/`, read as in 3.) load, or, linked against glibc,
+   do not (AG402); other native files are undetermined.
 5. Anything else (prebuild-install, node-pre-gyp, a script that downloads from a host
    outside the registry) cannot be decided from the registry: the case is "undetermined"
    and left out of the figure (listed with its script).
@@ -218,7 +222,7 @@ def expected(name: str, version: str) -> tuple[str, str]:
         elif not install and record.get("gypfile") is True:
             per_cpu[cpu] = ("AG403", "binding.gyp, no install script: npm runs node-gyp rebuild")
         elif not install:
-            per_cpu[cpu] = ("none", "no install script, binding.gyp or platform package")
+            per_cpu[cpu] = tarball_verdict(name, version, cpu, record.get("gypfile"))
         elif "||" not in install and re.search(r"(^|&&|;)\s*node-gyp rebuild\s*$", install):
             per_cpu[cpu] = ("AG403", f"install script `{install}`")
         elif re.fullmatch(r"node-gyp-build(-optional-packages)?", install.strip()):
@@ -274,6 +278,28 @@ def loaded_prebuild(files: list[Path], cpu: str):
     candidates = [t for t in map(prebuild_tags, (p.name for p in files)) if matches(t)]
     candidates.sort(key=lambda t: (t.get("runtime") != "node", not t.get("abi"), -t["specificity"]))
     return candidates[0] if candidates else None
+
+
+def tarball_verdict(name: str, version: str, cpu: str, gypfile) -> tuple[str, str]:
+    """No install script and no `gypfile` in the manifest: what the tarball holds decides.
+    npm runs `node-gyp rebuild` for a binding.gyp at its root (unless `gypfile: false`);
+    native files shipped as they are load or not by their links."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = tarball_files(f"{name}@{version}", folder)
+        if (root / "binding.gyp").exists() and gypfile is not False:
+            return "AG403", "binding.gyp in the tarball, no install script: npm runs node-gyp rebuild"
+        natives = [p for p in root.rglob("*.node") if p.is_file()]
+        if not natives:
+            return "none", "no install script, binding.gyp, platform package or native file"
+        prebuilds = root / f"prebuilds/linux-{cpu}"
+        if prebuilds.exists():
+            winner = loaded_prebuild(list(prebuilds.iterdir()), cpu)
+            kind = elf_libc(prebuilds / winner["file"]) if winner else ""
+            if winner and kind != "glibc":
+                return "none", f"prebuilds/linux-{cpu}/{winner['file']} ({kind})"
+            if winner:  # nothing builds at install: the glibc prebuild fails to load when required
+                return "AG402", f"prebuilds/linux-{cpu}/{winner['file']} is linked against glibc, nothing builds"
+        return "undetermined", f"native files without a prebuilds/linux-{cpu} folder node-gyp-build reads"
 
 
 def prebuild_verdict(name: str, version: str, cpu: str) -> tuple[str, str]:
