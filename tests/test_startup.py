@@ -153,3 +153,13 @@ def test_an_edited_data_file_is_read_again(tmp_path, monkeypatch):
     stat = data.stat()
     os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert knowledge.load_data("facts.yaml")["answer"] == 42
+
+
+def test_a_table_json_cannot_hold_is_not_cached(tmp_path):
+    path = tmp_path / "x.table"
+    store = knowledge._store_table("packages")
+    store(str(path), {"packages": {"a": {1: "an integer key would come back as a string"}}})
+    store(str(path), {"generated": {2: "nor here"}, "packages": {"a": {"releases": "1.0"}}})
+    assert not path.exists()
+    store(str(path), {"generated": "2026-11-30", "packages": {"a": {"releases": "1.0"}}})
+    assert knowledge._read_table("packages")(str(path))["packages"]["a"] == {"releases": "1.0"}

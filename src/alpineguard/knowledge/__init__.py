@@ -16,7 +16,6 @@ import os
 from functools import lru_cache
 from collections.abc import Mapping
 
-
 from .. import __version__
 from ..record import Record
 
@@ -175,8 +174,10 @@ def _store_table(table: str):
                 spans[key] = [offset, offset + len(encoded)]
                 offset += len(encoded)
                 entries.append(encoded)
-            header = json.dumps({"rest": {k: v for k, v in data.items() if k != table}, "spans": spans},
-                                default=_encode).encode("utf-8")
+            rest = {k: v for k, v in data.items() if k != table}
+            header = json.dumps({"rest": rest, "spans": spans}, default=_encode).encode("utf-8")
+            if json.loads(header, object_hook=_decode)["rest"] != rest:
+                return
         except (TypeError, ValueError):
             return
         _write(path, header + b"\n" + b"".join(entries))
