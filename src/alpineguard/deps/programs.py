@@ -3,10 +3,11 @@ installs by them, and the engine loads a family of dependency rules only for a f
 runs one of them: one list serves both, so the two cannot drift apart."""
 from __future__ import annotations
 
-from ..patterns import LazyPattern
+import re
 
-PYTHON_BIN = LazyPattern(r"^python(\d(\.\d+)?)?$")  # python, python3, python3.12 (with -m pip, uv, ...)
-PIP_BIN = LazyPattern(r"^pip(\d(\.\d+)?)?$")
+# Read for every file (to pick the rule families it needs), so compiled at import.
+PYTHON_BIN = re.compile(r"^python(\d(\.\d+)?)?$")  # python, python3, python3.12 (with -m pip, uv, ...)
+PIP_BIN = re.compile(r"^pip(\d(\.\d+)?)?$")
 PYTHON_INSTALLERS = frozenset({"uv", "poetry", "pipenv"})
 
 # npm-style installers and the install verbs each accepts
