@@ -18,7 +18,7 @@ from .registry import Hit, Rule, rule
 
 __all__ = ["REGISTRY", "RULE_IDS", "Hit", "Rule", "rule", "all_rules", "rules_for"]
 
-DOWNLOADERS = frozenset({"curl", "wget", "aria2c"})
+DOWNLOADERS = frozenset({"curl", "wget", "aria2c"})  # the programs whose URLs AG405/AG406 read
 
 # Family -> whether a file with these programs (command names) and instruction keywords
 # can give its rules anything to read; None: every file. Each predicate names what the

@@ -12,11 +12,11 @@ from ..model import Dockerfile, Stage, Word
 from ..parsing.apk import apk_calls, installed_packages, package_name
 from ..parsing.shell import split_words
 from ..record import Record
+from . import DOWNLOADERS
 from .registry import Hit, rule
 from ..patterns import LazyPattern
 
 _URL = LazyPattern(r"^(https?|ftp)://", re.I)
-_DOWNLOADERS = frozenset({"curl", "wget", "aria2c"})
 _CHECKSUMS = (".sha256", ".sha512", ".sha1", ".md5", ".asc", ".sig", ".sha256sum", ".sha512sum")
 
 
@@ -48,7 +48,7 @@ def glibc_download(url: str) -> dict | None:
 def _urls(df: Dockerfile) -> Iterator[tuple[Stage, Word]]:
     """Every URL an Alpine stage downloads (curl/wget/aria2c in a RUN, ADD <url>)."""
     for stage, _ins, command in musl_runs(df):
-        if command.name in _DOWNLOADERS:
+        if command.name in DOWNLOADERS:
             for word in command.effective_argv()[1:]:
                 if _URL.match(word.value):
                     yield stage, word
