@@ -12,17 +12,25 @@ Packages (the rule is fixed here, before any result is seen):
   (optionalDependencies naming linux), and is not itself a platform package (no `os`,
   `cpu` or `libc` of its own: such a package is a part that npm installs through another);
   CHOSEN left out; the first 30 (`--skip 30`: the next 30, a further sample;
-  `--ranks-between 20001-60000`: a third one). (A first draw without the platform-package exclusion
-  drew 11 of sharp's platform packages; it was discarded, see docs/accuracy.md.)
-Versions: the latest release (`dist-tags.latest`), and the newest releases published at
-least 2.5 and 3.75 years before today (skipped when there is none that old); prereleases
-never.
+  `--ranks-between 20001-60000`: a third one; `--ranks-between 20001-100000 --skip 30
+  --count 40`: the fourth, S4, the 40 after S3's, within the ranks that
+  tools/scan_npm_native.py scans; `--ranks-between 100001-150000`: S5, beyond them).
+  (A first draw without the platform-package exclusion drew 11 of sharp's platform
+  packages; it was discarded, see docs/accuracy.md.)
+Versions: the latest release (`dist-tags.latest`), the newest release of the breaking line
+before the latest's (the previous major; for 0.x, the previous minor) and the stable release
+in the middle of the list of stable releases (oldest first), each once; prereleases never.
+(S1-S3 took the newest releases published at least 2.5 and 3.75 years before today; but
+the registry reachable here dates releases by when its mirror took them, mostly late 2024
+and after, so that rule picked almost only latest releases. See docs/accuracy.md.)
 
 Each case is `npm install` of that one package from a package.json on node:22-alpine3.22
 (linux/amd64 and linux/arm64), with no build tools. The expected answer is derived per
 architecture (npm cpu x64, arm64) from what the registry holds, through npm's own
 configuration (`npm view`, `npm pack`), never from alpineguard's data or code:
-1. Platform packages (optionalDependencies whose names name linux): the one npm installs
+1. Platform packages (the package's own: optionalDependencies whose names name linux and
+   its name or scope, as `@img/sharp-linux-x64` for sharp; not `@rollup/rollup-linux-x64-gnu`
+   listed by a React component, which is no binary of its own): the one npm installs
    for linux/<cpu> on musl is a package whose `os`/`cpu` match and whose `libc` does not
    exclude musl. Its native files (ELF) are read from its tarball: a package holding a
    binary linked against musl, or only static ones, loads; one holding only binaries
@@ -53,7 +61,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import os
 import re
@@ -62,7 +69,10 @@ import sys
 import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +82,6 @@ NOT_CHOSEN = 30
 RANK_LIMIT = 20000
 SUMMARY_WORDS = re.compile(r"\b(native|bindings?|addons?|n-?api|node-gyp|prebuil[dt]\w*|binar(y|ies)|compiled?|"
                            r"c\+\+|rust|libvips|sqlite3?|headless|chrom(e|ium))\b", re.I)
-AGES_YEARS = (2.5, 3.75)
 CPUS = ("x64", "arm64")
 NODE_IMAGE = "node:22-alpine3.22"
 CPU_IN_NAME = re.compile(r"x64|x86|ia32|amd64|arm|aarch64|riscv|ppc|s390|loong|mips|wasm")
@@ -118,17 +127,25 @@ def qualifies(name: str) -> bool:
                 or any("linux" in n for n in record.get("optionalDependencies") or {}))
 
 
-def pick_versions(name: str, today: dt.date) -> list[str]:
+def breaking_line(version: str) -> tuple[int, ...]:
+    """The semver line a caret range stays within: (major,), or (0, minor) below 1.0.0."""
+    major, minor = (int(n) for n in version.split(".")[:2])
+    return (major,) if major else (0, minor)
+
+
+def pick_versions(name: str) -> list[str]:
     record = view(name)
-    times = {v: t for v, t in (record.get("time") or {}).items() if re.fullmatch(r"\d+\.\d+\.\d+", v)}
+    stable = sorted((v for v in record.get("versions") or [] if re.fullmatch(r"\d+\.\d+\.\d+", v)),
+                    key=lambda v: tuple(int(n) for n in v.split(".")))
     latest = (record.get("dist-tags") or {}).get("latest")
     picked = [latest] if latest else []
-    for years in AGES_YEARS:
-        cutoff = (today - dt.timedelta(days=round(years * 365.25))).isoformat()
-        older = sorted((t, v) for v, t in times.items() if t[:10] <= cutoff)
-        if older and older[-1][1] not in picked:
-            picked.append(older[-1][1])
-    return picked
+    if latest in stable:
+        earlier = [v for v in stable if breaking_line(v) < breaking_line(latest)]
+        if earlier:
+            picked.append(earlier[-1])  # the newest release of the previous line
+    if stable:
+        picked.append(stable[(len(stable) - 1) // 2])
+    return list(dict.fromkeys(picked))
 
 
 def tarball_files(spec: str, folder: str) -> Path:
@@ -165,11 +182,20 @@ def native_libcs(root: Path) -> set[str]:
     return found
 
 
+def own_platform_packages(record: dict) -> list[str]:
+    """The optional dependencies naming linux that are the package's own builds: their names
+    hold its name (without scope) or its scope's."""
+    name = record.get("name", "")
+    marks = [part.lstrip("@") for part in name.split("/") if part.lstrip("@")]
+    return [n for n in record.get("optionalDependencies") or {} if "linux" in n and any(m in n for m in marks)]
+
+
 def platform_verdict(record: dict, cpu: str) -> tuple[str, str]:
     """(verdict, why) for linux/<cpu> on musl from the platform packages."""
     candidates = []
-    for name, spec in (record.get("optionalDependencies") or {}).items():
-        if "linux" not in name or (CPU_IN_NAME.search(name) and not CPU_NAMES[cpu].search(name)):
+    for name in own_platform_packages(record):
+        spec = record["optionalDependencies"][name]
+        if CPU_IN_NAME.search(name) and not CPU_NAMES[cpu].search(name):
             continue  # for another OS or another architecture
         try:
             info = view(f"{name}@{spec}")
@@ -208,12 +234,23 @@ def platform_verdict(record: dict, cpu: str) -> tuple[str, str]:
 
 def expected(name: str, version: str) -> tuple[str, str]:
     """(AG402 | AG403 | none | undetermined, why) for name@version on musl x64 and arm64."""
+    per_cpu = verdicts_per_cpu(name, version)
+    kinds = {v for v, _ in per_cpu.values()}
+    why = "; ".join(f"{cpu}: {w}" for cpu, (_, w) in per_cpu.items())
+    for kind in ("undetermined", "AG402", "AG403"):
+        if kind in kinds:
+            return kind, why
+    return "none", why
+
+
+def verdicts_per_cpu(name: str, version: str) -> dict[str, tuple[str, str]]:
+    """{cpu: (AG402 | AG403 | none | undetermined, why)} for name@version on musl."""
     record = view(f"{name}@{version}")
     scripts = record.get("scripts") or {}
     install = " && ".join(str(scripts[k]) for k in ("preinstall", "install", "postinstall") if scripts.get(k))
     install = re.sub(r"^(cross-env\s+)?(\w+=\S*\s+)+", "", install.strip())  # `cross-env A=1 cmd`: cmd
     per_cpu = {}
-    platform = any("linux" in n for n in record.get("optionalDependencies") or {})
+    platform = bool(own_platform_packages(record))
     for cpu in CPUS:
         if platform:
             per_cpu[cpu] = platform_verdict(record, cpu)
@@ -229,12 +266,7 @@ def expected(name: str, version: str) -> tuple[str, str]:
             per_cpu[cpu] = prebuild_verdict(name, version, cpu)
         else:
             per_cpu[cpu] = ("undetermined", f"install script `{install[:120]}`")
-    kinds = {v for v, _ in per_cpu.values()}
-    why = "; ".join(f"{cpu}: {w}" for cpu, (_, w) in per_cpu.items())
-    for kind in ("undetermined", "AG402", "AG403"):
-        if kind in kinds:
-            return kind, why
-    return "none", why
+    return per_cpu
 
 
 NODE_ABI = "127"  # Node 22, the image's Node
@@ -280,6 +312,18 @@ def loaded_prebuild(files: list[Path], cpu: str):
     return candidates[0] if candidates else None
 
 
+NODE_SPECIFIC = " (Node 22 only: the prebuilds are per Node ABI)"
+
+
+def for_node_abi(files: list[Path], verdict: tuple[str, str]) -> tuple[str, str]:
+    """`verdict`, its reason marked as holding for Node 22 only when prebuilds are built per
+    Node ABI (an `abi` tag without `napi`): another Node picks another prebuild, or none."""
+    tags = [t for t in map(prebuild_tags, (p.name for p in files)) if t]
+    if any(t.get("abi") and not t.get("napi") for t in tags):
+        return verdict[0], verdict[1] + NODE_SPECIFIC
+    return verdict
+
+
 def tarball_verdict(name: str, version: str, cpu: str, gypfile) -> tuple[str, str]:
     """No install script and no `gypfile` in the manifest: what the tarball holds decides.
     npm runs `node-gyp rebuild` for a binding.gyp at its root (unless `gypfile: false`);
@@ -293,12 +337,14 @@ def tarball_verdict(name: str, version: str, cpu: str, gypfile) -> tuple[str, st
             return "none", "no install script, binding.gyp, platform package or native file"
         prebuilds = root / f"prebuilds/linux-{cpu}"
         if prebuilds.exists():
-            winner = loaded_prebuild(list(prebuilds.iterdir()), cpu)
+            files = list(prebuilds.iterdir())
+            winner = loaded_prebuild(files, cpu)
             kind = elf_libc(prebuilds / winner["file"]) if winner else ""
             if winner and kind != "glibc":
-                return "none", f"prebuilds/linux-{cpu}/{winner['file']} ({kind})"
+                return for_node_abi(files, ("none", f"prebuilds/linux-{cpu}/{winner['file']} ({kind})"))
             if winner:  # nothing builds at install: the glibc prebuild fails to load when required
-                return "AG402", f"prebuilds/linux-{cpu}/{winner['file']} is linked against glibc, nothing builds"
+                return for_node_abi(files, ("AG402", f"prebuilds/linux-{cpu}/{winner['file']} is linked against "
+                                                     "glibc, nothing builds"))
         return "undetermined", f"native files without a prebuilds/linux-{cpu} folder node-gyp-build reads"
 
 
@@ -310,11 +356,13 @@ def prebuild_verdict(name: str, version: str, cpu: str) -> tuple[str, str]:
         files = list((root / folder_name).iterdir()) if (root / folder_name).exists() else []
         winner = loaded_prebuild(files, cpu)
         if winner is None:
-            return "AG403", f"no prebuild in {folder_name} for Node 22 on musl: node-gyp-build compiles"
+            return for_node_abi(files, ("AG403", f"no prebuild in {folder_name} for Node 22 on musl: "
+                                                 "node-gyp-build compiles"))
         kind = elf_libc(root / folder_name / winner["file"])
         if kind == "glibc":  # node-gyp-build's install step loads it, fails, and runs node-gyp rebuild
-            return "AG403", f"{folder_name}/{winner['file']} is linked against glibc: node-gyp-build compiles"
-        return "none", f"{folder_name}/{winner['file']} ({kind or 'not ELF'})"
+            return for_node_abi(files, ("AG403", f"{folder_name}/{winner['file']} is linked against glibc: "
+                                                 "node-gyp-build compiles"))
+        return for_node_abi(files, ("none", f"{folder_name}/{winner['file']} ({kind or 'not ELF'})"))
 
 
 def run_alpineguard(cases: list[dict], online: bool, cache: str) -> dict[str, str]:
@@ -342,40 +390,38 @@ def run_alpineguard(cases: list[dict], online: bool, cache: str) -> dict[str, st
     return answers
 
 
-def drawn_packages(ranks: str, skip: int = 0, first_rank: int = 1, last_rank: int = RANK_LIMIT) -> list[str]:
+def qualifying_packages(ranks: str, first_rank: int, last_rank: int, wanted: int | None = None) -> list[str]:
+    """The packages of the rank walk (download order, `first_rank`..`last_rank`) whose summary
+    names native code and whose latest release qualifies; stops once `wanted` are found."""
     with open(ranks, encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle, delimiter="\t") if row.get("downloads_a_month", "").isdigit()]
     rows.sort(key=lambda row: -int(row["downloads_a_month"]))
     candidates = [row["name"] for row in rows[first_rank - 1:last_rank]
                   if row["name"] not in CHOSEN and SUMMARY_WORDS.search(row.get(next(k for k in row if
                                                                                   k.startswith("summary"))) or "")]
-    drawn: list[str] = []
+    found: list[str] = []
     with ThreadPoolExecutor(6) as pool:
         for start in range(0, len(candidates), 12):
             batch = candidates[start:start + 12]
-            drawn += [name for name, ok in zip(batch, pool.map(qualifies, batch)) if ok]
-            if len(drawn) >= skip + NOT_CHOSEN:
+            found += [name for name, ok in zip(batch, pool.map(qualifies, batch)) if ok]
+            if wanted is not None and len(found) >= wanted:
                 break
-    return drawn[skip:skip + NOT_CHOSEN]
+    return found
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ranks", required=True, help="TSV of npm packages with monthly downloads")
-    parser.add_argument("--out", help="write every case as JSON")
-    parser.add_argument("--skip", type=int, default=0,
-                        help="a further sample: skip this many qualifying packages of the walk (and the chosen ones)")
-    parser.add_argument("--ranks-between", default=f"1-{RANK_LIMIT}", metavar="FIRST-LAST",
-                        help="walk these download ranks (another range: a further sample, without the chosen ones)")
-    args = parser.parse_args()
+def drawn_packages(ranks: str, skip: int, first_rank: int, last_rank: int, count: int) -> list[str]:
+    return qualifying_packages(ranks, first_rank, last_rank, skip + count)[skip:skip + count]
+
+
+def drawn_cases(args) -> list[dict]:
+    """The sample's cases with their expected answers."""
     first_rank, last_rank = (int(n) for n in args.ranks_between.split("-"))
-    drawn = drawn_packages(args.ranks, args.skip, first_rank, last_rank)
+    drawn = drawn_packages(args.ranks, args.skip, first_rank, last_rank, args.count)
     chosen = [] if args.skip or first_rank > 1 else CHOSEN
-    today = dt.date.today()
     cases = []
     for group, names in (("chosen", chosen), ("drawn", drawn)):
         with ThreadPoolExecutor(6) as pool:
-            for name, versions in zip(names, pool.map(lambda n: pick_versions(n, today), names)):
+            for name, versions in zip(names, pool.map(pick_versions, names)):
                 for version in versions:
                     cases.append({"group": group, "package": name, "version": version,
                                   "id": f"{name.replace('/', '__')}@{version}"})
@@ -389,18 +435,59 @@ def main() -> int:
     with ThreadPoolExecutor(4) as pool:
         for case, (verdict, why) in zip(cases, pool.map(judge, cases)):
             case["expected"], case["why"] = verdict, why
+    return cases
+
+
+@lru_cache(maxsize=1)
+def scanned_packages() -> dict:
+    scanned = ROOT / "src/alpineguard/knowledge/musl_node_scanned.yaml"
+    return yaml.safe_load(scanned.read_text())["packages"] if scanned.exists() else {}
+
+
+def scan_read(case: dict) -> bool | None:
+    """Whether tools/scan_npm_native.py read the case's release itself (its `source` lists
+    them); None for a package the scan does not hold."""
+    entry = scanned_packages().get(case["package"])
+    if entry is None:
+        return None
+    read = re.search(r" ([^ ]+(?:, [^ ]+)*) \(\d+ stable releases?\)$", entry["source"])
+    return bool(read) and case["version"] in read.group(1).split(", ")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ranks", help="TSV of npm packages with monthly downloads")
+    parser.add_argument("--again", metavar="REPORT", help="the cases and expected answers of an earlier --out: "
+                                                          "run alpineguard again (after a data change)")
+    parser.add_argument("--out", help="write every case as JSON")
+    parser.add_argument("--skip", type=int, default=0,
+                        help="a further sample: skip this many qualifying packages of the walk (and the chosen ones)")
+    parser.add_argument("--count", type=int, default=NOT_CHOSEN, help="how many packages to draw")
+    parser.add_argument("--ranks-between", default=f"1-{RANK_LIMIT}", metavar="FIRST-LAST",
+                        help="walk these download ranks (another range: a further sample, without the chosen ones)")
+    args = parser.parse_args()
+    if not args.ranks and not args.again:
+        parser.error("--ranks or --again is needed")
+    cases = json.loads(Path(args.again).read_text()) if args.again else drawn_cases(args)
     for mode, online in (("offline", False), ("online", True)):
         with tempfile.TemporaryDirectory() as cache:
             answers = run_alpineguard(cases, online, cache)
         for case in cases:
             case[mode] = answers[case["id"]]
-    print(f"packages: {len(chosen)} chosen, {len(drawn)} drawn: {', '.join(drawn)}")
+    for group in ("chosen", "drawn"):
+        names = list(dict.fromkeys(c["package"] for c in cases if c["group"] == group))
+        print(f"{group}: {len(names)} packages: {', '.join(names)}")
     decided = [c for c in cases if c["expected"] != "undetermined"]
+    scopes = {group: [c for c in decided if c["group"] == group] for group in ("chosen", "drawn")}
+    scopes["all"] = decided
+    read = {id(c): scan_read(c) for c in decided}
+    scopes["scan read the release"] = [c for c in decided if read[id(c)]]
+    scopes["scan did not read it"] = [c for c in decided if read[id(c)] is False]
+    scopes["not in the scan"] = [c for c in decided if read[id(c)] is None]
     for mode in ("offline", "online"):
-        for group in ("chosen", "drawn", None):
-            scope = [c for c in decided if group is None or c["group"] == group]
+        for label, scope in scopes.items():
             agree = sum(c[mode] == c["expected"] for c in scope)
-            print(f"{mode:8} {group or 'all':6}: {agree}/{len(scope)} decided cases agree "
+            print(f"{mode:8} {label:21}: {agree}/{len(scope)} decided cases agree "
                   f"({100 * agree / max(len(scope), 1):.1f}%)")
     print(f"undetermined: {len(cases) - len(decided)} of {len(cases)} cases")
     for case in cases:
