@@ -34,11 +34,12 @@ lock: $(STAMP)
 bench:
 	$(PYTHON) benchmarks/bench.py $(FOLDER) $(if $(LATENCY),--latency-file $(LATENCY))
 
-# Regenerate the generated data files from the registries (through pip's configuration)
+# Regenerate the generated data files from the registries (through pip's and npm's configuration)
 # and say what changed.
 knowledge: $(STAMP)
 	$(BIN)/python tools/gen_musl_wheels.py
 	$(BIN)/python tools/gen_musl_node_snapshot.py
+	$(BIN)/python tools/scan_npm_native.py
 	@git diff --stat -- src/alpineguard/knowledge/ tools/musl_node_registry.json || true
 
 clean:

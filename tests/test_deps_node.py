@@ -181,3 +181,44 @@ def test_prerelease_version_is_kept_whole(tmp_path):
 def test_python2_for_old_node_gyp_counts_as_python(tmp_path):
     dockerfile = "FROM node:11.14.0-alpine\nRUN apk add --no-cache python make g++ && npm install node-sass\n"
     assert lint_context(tmp_path, dockerfile) == []
+
+
+def _rule_and_package(findings):
+    return sorted((f.rule, f.message.split(" ")[0]) for f in findings)
+
+
+def test_packages_only_the_registry_scan_knows_are_reported_release_by_release(tmp_path):
+    """musl_node_scanned.yaml (tools/scan_npm_native.py): mmmagic's install script is
+    `node-gyp rebuild`; glob-hasher has linux platform packages for glibc only;
+    murmurhash-native ships a binding.gyp before 3.2.1, and its later releases download
+    (undetermined: nothing is said)."""
+    findings = lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install mmmagic@0.5.3 glob-hasher@1.4.2\n"
+                                      "RUN npm install murmurhash-native@1.0.1\nRUN npm install murmurhash-native@3.5.1\n")
+    assert _rule_and_package(findings) == [("AG402", "glob-hasher@1.4.2"), ("AG403", "mmmagic@0.5.3"),
+                                           ("AG403", "murmurhash-native@1.0.1")]
+    assert "compiles its native addon with node-gyp on musl" in next(f.message for f in findings if "mmmagic" in f.message)
+
+
+def test_the_scan_answers_for_the_releases_the_hand_kept_facts_leave_out(tmp_path):
+    # musl_node.yaml: ffi-napi compiles from 4.0.3 (read by hand); the scan read 3.1.0 too
+    assert _rule_and_package(lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install ffi-napi@3.1.0\n")) == [
+        ("AG403", "ffi-napi@3.1.0")]
+    # musl_node.yaml: msgpackr-extract ships musl builds from 3.0.0; before, the scan finds
+    # ABI-tagged prebuilds, none for Node 22 on musl: a verdict for Node 22 only
+    source = "RUN npm install msgpackr-extract@1.0.16\n"
+    assert _rule_and_package(lint_context(tmp_path, "FROM node:22-alpine\n" + source)) == [
+        ("AG403", "msgpackr-extract@1.0.16")]
+    assert lint_context(tmp_path, "FROM node:20-alpine\n" + source) == []
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install msgpackr-extract@3.0.7\n") == []
+
+
+def test_hand_kept_facts_win_over_the_scan_where_they_speak(tmp_path):
+    """The scan reads next 11.1.x as glibc-only (no musl SWC package yet), but next falls back
+    to Babel; google-closure-compiler falls back to its Java build: both kept by hand."""
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install next@11.1.2 "
+                                  "google-closure-compiler@20210505.0.0\n") == []
+
+
+def test_a_linux_binary_of_another_package_in_optional_dependencies_is_not_the_packages_own(tmp_path):
+    # @anaralabs/lector (a React component) lists @rollup/rollup-linux-x64-gnu as optional
+    assert lint_context(tmp_path, "FROM node:22-alpine\nRUN npm install @anaralabs/lector@3.8.0\n") == []

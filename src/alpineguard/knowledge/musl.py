@@ -155,7 +155,15 @@ def official_python_default() -> str:
 
 @lru_cache(maxsize=1)
 def node_facts() -> dict[str, dict]:
+    """npm package -> facts kept by hand (musl_node.yaml)."""
     return load_data("musl_node.yaml")["packages"]
+
+
+@lru_cache(maxsize=1)
+def scanned_node_facts() -> Mapping:
+    """npm package -> facts read from the registry's files by tools/scan_npm_native.py, for
+    the releases the hand-kept facts say nothing of; read entry by entry."""
+    return load_table("musl_node_scanned.yaml", "packages")["packages"]
 
 
 @lru_cache(maxsize=1)

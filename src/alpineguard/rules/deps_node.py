@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..deps.common import StageFiles, env_at, musl_runs, target_archs
 from ..deps.node import NodeDeps, NodeInstall, NodePackage, version_key
-from ..knowledge.musl import node_facts
+from ..knowledge.musl import node_facts, scanned_node_facts
 from ..lintcontext import FileContext
 from ..model import Dockerfile, Instruction, Stage
 from ..parsing.apk import installed_packages
@@ -64,18 +64,25 @@ def stage_node_major(stage: Stage) -> int | None:
 
 
 def embedded_verdict(package: NodePackage, cpus: list[str], node: int | None = None) -> NodeVerdict | None:
-    facts = node_facts().get(package.name)
-    if facts is None:
-        return None
+    """Per architecture, from the hand-kept facts, or, where they say nothing of this
+    release, the scanned ones."""
+    layers = [facts for facts in (node_facts().get(package.name), scanned_node_facts().get(package.name)) if facts]
     by_kind: dict[str, list[str]] = {}
+    source_of: dict[str, dict] = {}
     for cpu in cpus:
-        entry = _entry_for(facts, package.version, cpu, node)
-        if entry is not None and not entry.get("unverified"):
-            by_kind.setdefault(entry["kind"], []).append(cpu)
-    for kind in ("glibc-binary", "builds"):
+        for facts in layers:
+            entry = _entry_for(facts, package.version, cpu, node)
+            if entry is None:
+                continue
+            if not entry.get("unverified"):
+                by_kind.setdefault(entry["kind"], []).append(cpu)
+                source_of.setdefault(entry["kind"], facts)
+            break
+    for kind in ("glibc-binary", "builds", "ok"):
         if kind in by_kind:
-            return NodeVerdict(kind, tuple(by_kind[kind]), facts, "embedded data")
-    return NodeVerdict("ok", tuple(cpus), facts, "embedded data") if by_kind else None
+            archs = tuple(by_kind[kind]) if kind != "ok" else tuple(cpus)
+            return NodeVerdict(kind, archs, source_of[kind], "embedded data")
+    return None
 
 
 def online_verdict(records: list[dict], cpus: list[str], lock_says_install_script: bool) -> NodeVerdict | None:
@@ -182,8 +189,10 @@ def _workaround_in_place(facts: dict, env: dict[str, str], installed: set[str]) 
       rationale="""
 Headless browsers and their drivers (puppeteer, playwright, chromedriver), Electron,
 Cypress, onnxruntime-node and tfjs-node fetch or bundle binaries linked against glibc:
-on Alpine they fail to start ("not found", missing `ld-linux`). Read from `npm` /
-`yarn` / `pnpm` install arguments, and, for a bare install, the lock file the build
+on Alpine they fail to start ("not found", missing `ld-linux`). Besides these facts kept
+by hand, a scan of the registry's files (as for AG403) knows the packages whose platform
+packages or prebuilds are glibc builds only. Read from `npm` / `yarn` / `pnpm` install
+arguments, and, for a bare install, the lock file the build
 copies in (package-lock.json, yarn.lock, pnpm-lock.yaml, so transitive packages count)
 or else package.json; `npx playwright install` counts too. The known workaround is not
 a finding: the download skipped through the package's variable (ENV, ARG, `export` or a
@@ -234,9 +243,12 @@ that has no musl prebuild (no `-linux-<arch>-musl` platform package, no `musl.no
 file) compiles on install and fails without them. Packages come from install arguments
 or the copied lock file / package.json (as for AG402); the tools count when installed
 earlier in the same RUN or in the stage or its ancestors. Offline the embedded data
-decides; `--online` also asks `npm view` about unknown packages that the lock file says
-have install scripts (a bare `node-gyp rebuild` or a `binding.gyp` with no install
-script always compiles). An architecture only some targets lack is named.""",
+decides: facts kept by hand, and a scan of the registry's files (platform packages,
+prebuilds and their ELF links, binding.gyp) release range by release range for the
+native packages among the 100,000 most-downloaded; `--online` also asks `npm view`
+about unknown packages that the lock file says have install scripts (a bare `node-gyp
+rebuild` or a `binding.gyp` with no install script always compiles). An architecture
+only some targets lack is named.""",
       bad="FROM node:22-alpine\nRUN npm install node-rdkafka",
       good="FROM node:22-alpine\nRUN apk add --no-cache --virtual .gyp python3 make g++ && npm install node-rdkafka "
            "&& apk del .gyp",
