@@ -83,6 +83,7 @@ RANK_LIMIT = 20000
 SUMMARY_WORDS = re.compile(r"\b(native|bindings?|addons?|n-?api|node-gyp|prebuil[dt]\w*|binar(y|ies)|compiled?|"
                            r"c\+\+|rust|libvips|sqlite3?|headless|chrom(e|ium))\b", re.I)
 CPUS = ("x64", "arm64")
+STABLE = re.compile(r"\d+\.\d+\.\d+")  # a release, not a prerelease
 NODE_IMAGE = "node:22-alpine3.22"
 CPU_IN_NAME = re.compile(r"x64|x86|ia32|amd64|arm|aarch64|riscv|ppc|s390|loong|mips|wasm")
 CPU_NAMES = {"x64": re.compile(r"x64|x86[-_]64|amd64"), "arm64": re.compile(r"arm64|aarch64")}
@@ -135,7 +136,7 @@ def breaking_line(version: str) -> tuple[int, ...]:
 
 def pick_versions(name: str) -> list[str]:
     record = view(name)
-    stable = sorted((v for v in record.get("versions") or [] if re.fullmatch(r"\d+\.\d+\.\d+", v)),
+    stable = sorted((v for v in record.get("versions") or [] if STABLE.fullmatch(v)),
                     key=lambda v: tuple(int(n) for n in v.split(".")))
     latest = (record.get("dist-tags") or {}).get("latest")
     picked = [latest] if latest else []
